@@ -1,0 +1,2 @@
+export { systemClock, FakeClock } from './clock.ts';
+export type { Clock } from './clock.ts';

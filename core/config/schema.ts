@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { duration } from './duration.ts';
+
+const port = z.number({ error: 'expected a port number' }).int({ error: 'expected a port number' }).min(0, { error: 'expected a port number' }).max(65535, { error: 'expected a port number' });
+const host = z.string().min(1);
+const positiveInt = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+
+export const storeSchema = z
+  .object({
+    /** chdb: the embedded engine under data_dir; clickhouse: a server reached over HTTP at url. */
+    kind: z.enum(['chdb', 'clickhouse']).default('chdb'),
+    url: z.url().optional(),
+    username: z.string().default('default'),
+    password: z.string().default(''),
+    database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier').default('default'),
+    /** When set, DDL runs ON CLUSTER with Replicated engines. */
+    cluster: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a cluster name').optional(),
+    ttl_days: positiveInt.default(30),
+  })
+  .strict()
+  .superRefine((store, ctx) => {
+    if (store.kind === 'clickhouse' && !store.url) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: 'required when store.kind is "clickhouse"' });
+    }
+  });
+
+export const busSchema = z
+  .object({
+    kind: z.enum(['in_process', 'kafka']).default('in_process'),
+    /** Bound on bytes accepted but not yet stored; above it receivers answer 503. */
+    max_pending_bytes: positiveInt.default(64 * 1024 * 1024),
+    kafka: z
+      .object({
+        brokers: z.array(z.string().regex(/^[^:\s]+:\d+$/, 'expected host:port')).default([]),
+        client_id: z.string().default('vigil'),
+        topics: z
+          .object({
+            logs: z.string().default('otlp_logs'),
+            metrics: z.string().default('otlp_metrics'),
+            spans: z.string().default('otlp_spans'),
+            dead_letter: z.string().default('vigil_dead_letter'),
+          })
+          .strict()
+          .prefault({}),
+        partitions: positiveInt.default(6),
+        replication_factor: positiveInt.default(1),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((bus, ctx) => {
+    if (bus.kind === 'kafka' && bus.kafka.brokers.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'at least one broker is required when bus.kind is "kafka"' });
+    }
+  });
+
+export const collectorSchema = z
+  .object({
+    otlp: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: host.default('127.0.0.1'),
+        port: port.default(4318),
+        /** Limit on the request body as sent (compressed). */
+        max_request_bytes: positiveInt.default(16 * 1024 * 1024),
+        /** Limit after gzip decompression: stops decompression bombs. */
+        max_decompressed_bytes: positiveInt.default(64 * 1024 * 1024),
+        retry_after: duration.prefault('1s'),
+      })
+      .strict()
+      .prefault({}),
+    hostmetrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        interval: duration.prefault('10s'),
+        heartbeat_interval: duration.prefault('1s'),
+        host_name: z.string().optional(),
+        /** Metrics kept while the bus refuses them; older batches beyond it are dropped and counted. */
+        max_buffered_batches: positiveInt.default(360),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const processorSchema = z
+  .object({
+    batch: z
+      .object({
+        /** ClickHouse prefers thousands of rows per insert over many small ones. */
+        max_rows: positiveInt.default(20_000),
+        max_delay: duration.prefault('200ms'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const apiSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    host: host.default('127.0.0.1'),
+    port: port.default(8080),
+    query: z
+      .object({
+        max_execution_time: duration.prefault('30s'),
+        max_result_rows: positiveInt.default(100_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    data_dir: z.string().min(1).default('./data'),
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    store: storeSchema.prefault({}),
+    bus: busSchema.prefault({}),
+    collector: collectorSchema.prefault({}),
+    processor: processorSchema.prefault({}),
+    api: apiSchema.prefault({}),
+  })
+  .strict();
+
+export type VigilConfig = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
