@@ -33,12 +33,19 @@ export function attributesToMap(attributes: KeyValue[] | null | undefined): Reco
   return out;
 }
 
-/** Unix nanoseconds as a DateTime64(9) literal ("seconds.nanoseconds"), exact beyond 2^53. */
+const ZERO_NANOS = '0000000000000000000';
+
+/**
+ * Unix nanoseconds as a DateTime64(9) text value, exact beyond 2^53. ClickHouse reads a
+ * 19-digit string as ticks but shorter ones as seconds or dates (measured on 26.7), so the
+ * value is zero-padded to 19 digits. Anything longer is past DateTime64(9)'s range (year 2262)
+ * and is stored as the epoch rather than failing the whole batch.
+ */
 export function nanosToDateTime64(nanos: Int64): string {
-  const text = nanos == null ? '0' : String(nanos);
-  if (text === '0' || text === '') return '0';
-  const padded = text.padStart(10, '0');
-  return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
+  const text = nanos == null ? '' : String(nanos);
+  if (text.length === 19) return text;
+  if (text.length > 19 || text.length === 0 || text[0] === '-') return ZERO_NANOS;
+  return text.padStart(19, '0');
 }
 
 export function isZeroNanos(nanos: Int64): boolean {

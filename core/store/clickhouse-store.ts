@@ -1,0 +1,108 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
+import { engineCode, isPermanentCode, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
+
+export interface ClickHouseStoreOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  database?: string;
+}
+
+/** A ClickHouse server (or cluster entry point) over HTTP. */
+export class ClickHouseStore implements Store {
+  readonly kind = 'clickhouse' as const;
+  readonly database: string;
+  private client: ClickHouseClient | undefined;
+
+  constructor(private readonly options: ClickHouseStoreOptions) {
+    this.database = options.database ?? 'default';
+  }
+
+  async start(): Promise<void> {
+    if (this.client) return;
+    this.client = createClient({
+      url: this.options.url,
+      username: this.options.username ?? 'default',
+      password: this.options.password ?? '',
+      database: this.database,
+      request_timeout: 60_000,
+    });
+    const ping = await this.client.ping();
+    if (!ping.success) {
+      throw new StoreError(`cannot reach ClickHouse at ${redactUrl(this.options.url)}: ${ping.error.message}`, true);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.close();
+  }
+
+  private get live(): ClickHouseClient {
+    if (!this.client) throw new StoreError('store is not started', false);
+    return this.client;
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.wrap(() => this.live.command({ query: sql }));
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    return this.wrap(async () => {
+      const result = await this.live.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+      return (await result.json()) as T[];
+    });
+  }
+
+  async insertRows(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    await this.wrap(() =>
+      this.live.insert({
+        table,
+        values: rows as object[],
+        format: 'JSONEachRow',
+        clickhouse_settings: {
+          async_insert: 0,
+          deduplicate_blocks_in_dependent_materialized_views: 1,
+          ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
+        },
+      }),
+    );
+  }
+
+  async readOnlyQuery(sql: string, limits: QueryLimits): Promise<QueryResult> {
+    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p));
+    return this.wrap(async () => {
+      const result = await this.live.query({
+        query: statement,
+        format: 'JSON',
+        clickhouse_settings: {
+          // readonly=2: reads only, but the limits below may still be set in the same request.
+          readonly: '2',
+          max_execution_time: Math.max(1, Math.ceil(limits.maxExecutionTimeMs / 1000)),
+          max_result_rows: String(limits.maxResultRows),
+          result_overflow_mode: 'throw',
+        },
+      });
+      return (await result.json()) as unknown as QueryResult;
+    });
+  }
+
+  private async wrap<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (err instanceof StoreError) throw err;
+      const message = (err as Error).message ?? String(err);
+      const rawCode = (err as { code?: string }).code;
+      const code = rawCode && /^\d+$/.test(rawCode) ? Number(rawCode) : engineCode(message);
+      throw new StoreError(cleanEngineMessage(message), !isPermanentCode(code), code, { cause: err });
+    }
+  }
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/([^/:@\s]*):[^/@\s]*@/, '//$1:<redacted>@');
+}

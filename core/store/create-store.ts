@@ -1,0 +1,18 @@
+import { resolve } from 'node:path';
+import type { VigilConfig } from '../config/index.ts';
+import { ChdbStore } from './chdb-store.ts';
+import { ClickHouseStore } from './clickhouse-store.ts';
+import type { SchemaOptions } from './schema/render.ts';
+import type { Store } from './store.ts';
+
+export function createStore(config: VigilConfig): Store {
+  const { store } = config;
+  if (store.kind === 'clickhouse') {
+    return new ClickHouseStore({ url: store.url!, username: store.username, password: store.password, database: store.database });
+  }
+  return new ChdbStore({ path: resolve(config.data_dir, 'clickhouse'), database: store.database });
+}
+
+export function schemaOptions(config: VigilConfig): SchemaOptions {
+  return { database: config.store.database, cluster: config.store.cluster, ttlDays: config.store.ttl_days };
+}

@@ -1,0 +1,69 @@
+/** Limits a read-only query runs under; enforced by the engine, not by string checks. */
+export interface QueryLimits {
+  maxExecutionTimeMs: number;
+  maxResultRows: number;
+}
+
+export interface QueryResult {
+  meta: Array<{ name: string; type: string }>;
+  data: Array<Record<string, unknown>>;
+  rows: number;
+  statistics?: { elapsed: number; rows_read: number; bytes_read: number };
+}
+
+export interface InsertOptions {
+  /**
+   * Identity of this block of rows: a replay with the same token is dropped by the engine
+   * (and in materialized-view targets), so replays after a crash do not duplicate rows.
+   */
+  dedupToken?: string;
+}
+
+/**
+ * The seam between vigil and ClickHouse: the embedded chDB engine or a ClickHouse server.
+ * Everything above it is written once.
+ */
+export interface Store {
+  readonly kind: 'chdb' | 'clickhouse';
+  readonly database: string;
+  start(): Promise<void>;
+  /** Idempotent and safe without start(). */
+  shutdown(): Promise<void>;
+  /** Runs a statement that returns nothing worth reading (DDL, commands). */
+  exec(sql: string): Promise<void>;
+  /** Runs a query and returns its rows; `{name:Type}` placeholders are bound by the engine. */
+  query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+  /** Inserts rows (objects keyed by column name) into a table of this store's database. */
+  insertRows(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
+  /** Runs one statement users sent through the SQL API, read-only, under limits. */
+  readOnlyQuery(sql: string, limits: QueryLimits): Promise<QueryResult>;
+}
+
+/** Why a store call failed, and whether trying again can help. */
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    /** The engine's error code (e.g. 164 READONLY), when it gave one. */
+    readonly code?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** ClickHouse error codes that mean the statement itself is wrong: retrying cannot help. */
+const PERMANENT_CODES = new Set([
+  6, 27, 36, 41, 43, 44, 46, 47, 53, 60, 62, 69, 70, 72, 81, 117, 164, 215, 241, 307, 396, 497,
+]);
+
+export function isPermanentCode(code: number | undefined): boolean {
+  return code !== undefined && PERMANENT_CODES.has(code);
+}
+
+/** Extracts "Code: N" from an engine message. */
+export function engineCode(message: string): number | undefined {
+  const match = /Code: (\d+)/.exec(message);
+  return match ? Number(match[1]) : undefined;
+}
