@@ -1,0 +1,117 @@
+import { InProcessBus, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
+import type { VigilConfig } from '../core/config/index.ts';
+import { encodeProtobuf, type ExportMetricsServiceRequest, type Signal } from '../core/model/index.ts';
+import { createStore, migrate, schemaOptions, type Store } from '../core/store/index.ts';
+import type { Logger } from '../core/telemetry/index.ts';
+import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
+import { OtlpReceiver } from '../collector/otlp/index.ts';
+import { ApiServer } from '../dashboards/index.ts';
+import { Processor } from '../processor/index.ts';
+
+interface Component {
+  start(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Everything `vigil start` runs in one process, started downstream first, stopped upstream first. */
+export class VigilInstance {
+  readonly store: Store;
+  readonly bus: Bus;
+  readonly processor: Processor;
+  readonly otlp?: OtlpReceiver;
+  readonly hostMetrics?: HostMetricsReceiver;
+  readonly api?: ApiServer;
+  private ready = false;
+  private started: Component[] = [];
+
+  constructor(
+    readonly config: VigilConfig,
+    private readonly logger: Logger,
+  ) {
+    const topics: Record<Signal, string> = {
+      logs: config.bus.kafka.topics.logs,
+      metrics: config.bus.kafka.topics.metrics,
+      traces: config.bus.kafka.topics.spans,
+    };
+    this.store = createStore(config);
+    if (config.bus.kind === 'kafka') throw new Error('bus.kind "kafka" is not available yet in `vigil start`; use the in-process bus');
+    this.bus = new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
+    this.processor = new Processor({
+      bus: this.bus,
+      store: this.store,
+      topics,
+      batch: { maxRows: config.processor.batch.max_rows, maxDelayMs: config.processor.batch.max_delay, retryForMs: 10_000 },
+      logger: logger.child({ component: 'processor' }),
+    });
+    const { otlp, hostmetrics } = config.collector;
+    if (otlp.enabled) {
+      this.otlp = new OtlpReceiver({
+        host: otlp.host,
+        port: otlp.port,
+        maxRequestBytes: otlp.max_request_bytes,
+        maxDecompressedBytes: otlp.max_decompressed_bytes,
+        retryAfterMs: otlp.retry_after,
+        bus: this.bus,
+        topics,
+        logger: logger.child({ component: 'otlp' }),
+      });
+    }
+    if (hostmetrics.enabled) {
+      this.hostMetrics = new HostMetricsReceiver({
+        intervalMs: hostmetrics.interval,
+        heartbeatIntervalMs: hostmetrics.heartbeat_interval,
+        hostName: hostmetrics.host_name,
+        maxBufferedBatches: hostmetrics.max_buffered_batches,
+        logger: logger.child({ component: 'hostmetrics' }),
+        emit: (request) => this.bus.publish(topics.metrics, [metricsMessage(request)]),
+      });
+    }
+    if (config.api.enabled) {
+      this.api = new ApiServer({
+        host: config.api.host,
+        port: config.api.port,
+        store: this.store,
+        limits: { maxExecutionTimeMs: config.api.query.max_execution_time, maxResultRows: config.api.query.max_result_rows },
+        logger: logger.child({ component: 'api' }),
+        isReady: () => this.ready,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    await this.startComponent(this.store);
+    const report = await migrate(this.store, schemaOptions(this.config));
+    if (report.applied.length > 0) this.logger.info({ applied: report.applied }, 'schema migrated');
+    await this.startComponent(this.bus);
+    await this.startComponent(this.processor);
+    if (this.api) await this.startComponent(this.api);
+    if (this.otlp) await this.startComponent(this.otlp);
+    if (this.hostMetrics) await this.startComponent(this.hostMetrics);
+    this.ready = true;
+    this.logger.info({ otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir }, 'vigil started');
+  }
+
+  /** Stops receivers first so each stage drains into the next, then flushes and closes the store. */
+  async shutdown(): Promise<void> {
+    this.ready = false;
+    const components = this.started.reverse();
+    this.started = [];
+    for (const component of components) {
+      try {
+        await component.shutdown();
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message }, 'component failed to stop cleanly');
+      }
+    }
+    if (components.length > 0) this.logger.info('vigil stopped');
+  }
+
+  private async startComponent(component: Component): Promise<void> {
+    await component.start();
+    this.started.push(component);
+  }
+}
+
+function metricsMessage(request: ExportMetricsServiceRequest): OutgoingMessage {
+  return { signal: 'metrics', key: 'hostmetrics', decoded: request, size: 4096, bytes: () => encodeProtobuf('metrics', request) };
+}

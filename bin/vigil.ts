@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { registerConfigCommands } from './commands/config.ts';
+import { registerQueryCommand } from './commands/query.ts';
+import { registerStartCommand } from './commands/start.ts';
+
+const program = new Command()
+  .name('vigil')
+  .description('Observability and alerting pipeline: OTLP, host metrics and logs into ClickHouse, with SQL over it all.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerStartCommand(program);
+registerConfigCommands(program);
+registerQueryCommand(program);
+
+await program.parseAsync(process.argv);

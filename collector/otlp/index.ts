@@ -1,0 +1,2 @@
+export { OtlpReceiver } from './otlp-receiver.ts';
+export type { OtlpReceiverOptions, ReceiverStats } from './otlp-receiver.ts';

@@ -1,0 +1,62 @@
+import type { IncomingMessage } from 'node:http';
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+
+const gunzipAsync = promisify(gunzip);
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export interface BodyLimits {
+  maxRequestBytes: number;
+  maxDecompressedBytes: number;
+}
+
+/**
+ * Reads a request body within limits: 413 once the wire size passes maxRequestBytes (without
+ * buffering the rest), and 413 when gzip inflates past maxDecompressedBytes (a gzip bomb).
+ */
+export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limits.maxRequestBytes) {
+    throw new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limits.maxRequestBytes} bytes`, { Connection: 'close' });
+  }
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // Event listeners rather than for-await: leaving a for-await loop destroys the socket
+    // before the 413 can be written.
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limits.maxRequestBytes) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(new HttpError(413, `request body exceeds the limit of ${limits.maxRequestBytes} bytes`, { Connection: 'close' }));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
+  const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding === 'identity' || encoding === '') return body;
+  if (encoding !== 'gzip') throw new HttpError(415, `unsupported Content-Encoding "${encoding}": use gzip or none`);
+  try {
+    return await gunzipAsync(body, { maxOutputLength: limits.maxDecompressedBytes });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
+      throw new HttpError(413, `decompressed body exceeds the limit of ${limits.maxDecompressedBytes} bytes`);
+    }
+    throw new HttpError(400, `invalid gzip body: ${(err as Error).message}`);
+  }
+}

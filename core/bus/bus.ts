@@ -1,0 +1,54 @@
+import type { Signal } from '../model/index.ts';
+
+/** What a receiver hands to the bus: one OTLP export request. */
+export interface OutgoingMessage {
+  signal: Signal;
+  /** Resource identity (host/service), so one node's data stays ordered in one partition. */
+  key: string;
+  /** The decoded request, when the publisher has it; the in-process bus passes it along. */
+  decoded?: unknown;
+  /** The OTLP protobuf encoding (the Kafka wire format), produced only when a bus needs bytes. */
+  bytes(): Uint8Array;
+  /** Approximate size, for memory bounds. */
+  size: number;
+}
+
+/** What a consumer receives: one message with its position in the log. */
+export interface IncomingMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key?: string;
+  readonly value: Uint8Array;
+  decoded?: unknown;
+}
+
+/**
+ * Resolves once every message is durable downstream; rejects to make the bus redeliver (Kafka)
+ * or the publisher answer with an error (in-process).
+ */
+export type BatchHandler = (topic: string, partition: number, messages: IncomingMessage[]) => Promise<void>;
+
+/** The seam between collectors and processors: Kafka, or an in-process queue. */
+export interface Bus {
+  readonly kind: 'in_process' | 'kafka';
+  start(): Promise<void>;
+  /** Idempotent and safe without start(); stops accepting, drains what is in flight. */
+  shutdown(): Promise<void>;
+  /** Resolves when the messages are durable (Kafka acks=all, or inserted in embedded mode). */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  subscribe(topics: string[], handler: BatchHandler): Promise<void>;
+}
+
+/** The bus is over its configured bound: answer 503 + Retry-After, pause reading, keep nothing. */
+export class BusSaturatedError extends Error {
+  override readonly name = 'BusSaturatedError';
+  constructor(message: string, readonly retryAfterMs: number) {
+    super(message);
+  }
+}
+
+/** The bus cannot take messages now (no consumer, broker down); worth retrying later. */
+export class BusUnavailableError extends Error {
+  override readonly name = 'BusUnavailableError';
+}

@@ -1,0 +1,30 @@
+import { Router, type Request, type Response } from 'express';
+import { StoreError, type QueryLimits, type Store } from '../../core/store/index.ts';
+
+/**
+ * POST /api/v1/query {"sql": "SELECT …"} → {"meta", "data", "rows", "statistics"}.
+ * Read-only by the engine's readonly setting, with time and row limits.
+ */
+export function queryRoute(store: Store, limits: QueryLimits): Router {
+  const router = Router();
+  router.post('/api/v1/query', async (req: Request, res: Response) => {
+    const sql = typeof req.body === 'string' ? req.body : (req.body?.sql ?? req.body?.query);
+    if (typeof sql !== 'string' || sql.trim() === '') {
+      res.status(400).json({ error: 'expected a JSON body {"sql": "SELECT …"} or a text/plain SQL body' });
+      return;
+    }
+    try {
+      res.json(await store.readOnlyQuery(sql, limits));
+    } catch (error) {
+      if (error instanceof StoreError && !error.retryable) {
+        const status = error.code === 164 ? 403 : 400;
+        res.status(status).json({ error: error.message, code: error.code });
+      } else if (error instanceof StoreError && /TIMEOUT|timed out|max_execution_time/i.test(error.message)) {
+        res.status(408).json({ error: error.message, code: error.code });
+      } else {
+        res.status(503).json({ error: `query failed: ${(error as Error).message}` });
+      }
+    }
+  });
+  return router;
+}

@@ -1,0 +1,2 @@
+export { ApiServer } from './api-server.ts';
+export type { ApiServerOptions } from './api-server.ts';
