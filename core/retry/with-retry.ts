@@ -27,7 +27,8 @@ export async function withRetry<T>(operation: () => Promise<T>, policy: RetryPol
       }
     },
     {
-      retries: Number.MAX_SAFE_INTEGER,
+      // p-retry precomputes one timeout per retry, so this must stay small; the deadline governs.
+      retries: 100,
       minTimeout: policy.initialDelayMs ?? 100,
       maxTimeout: policy.maxDelayMs ?? 5000,
       factor: 2,

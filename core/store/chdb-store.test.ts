@@ -165,3 +165,14 @@ describe('a second process on the same data directory', () => {
     expect(child.stdout).toMatch(/in use by another vigil process/);
   });
 });
+
+describe('identical batches without a token', () => {
+  it('are both kept: only token-carrying replays are deduplicated', async () => {
+    const store2 = store;
+    const rows = [{ ...logRow('twin'), Timestamp: NOW_NANOS }];
+    await store2.insertRows('otel_logs', rows);
+    await store2.insertRows('otel_logs', rows);
+    const [row] = await store2.query<{ n: string }>("SELECT count() AS n FROM otel_logs WHERE Body = 'twin'");
+    expect(Number(row!.n)).toBe(2);
+  });
+});

@@ -82,6 +82,11 @@ export class ChdbStore implements Store {
       // vigil batches itself and needs "acknowledged" to mean "written"; the engine's
       // async-insert buffer would add latency and a second dedup mechanism.
       async_insert: 0,
+      // With a dedup window on the table, ClickHouse would also drop any block whose content
+      // hashes like a recent one: two identical but distinct batches must both be kept, so
+      // dedup is on only for inserts that carry a token (replays from the bus). Engine 26.x
+      // governs this with deduplicate_insert; the older insert_deduplicate=0 no longer does.
+      deduplicate_insert: options.dedupToken ? 'enable' : 'disable',
       deduplicate_blocks_in_dependent_materialized_views: 1,
     };
     if (options.dedupToken) settings.insert_deduplication_token = options.dedupToken;

@@ -65,6 +65,7 @@ export class ClickHouseStore implements Store {
         format: 'JSONEachRow',
         clickhouse_settings: {
           async_insert: 0,
+          insert_deduplicate: options.dedupToken ? 1 : 0,
           deduplicate_blocks_in_dependent_materialized_views: 1,
           ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
         },
