@@ -15,7 +15,8 @@ export const storeSchema = z
     database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier').default('default'),
     /** When set, DDL runs ON CLUSTER with Replicated engines. */
     cluster: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a cluster name').optional(),
-    ttl_days: positiveInt.default(30),
+    // DateTime ends in 2106: a TTL past it wraps and expires rows at once.
+    ttl_days: positiveInt.max(18_250, { error: 'expected at most 18250 days (DateTime ends in 2106)' }).default(30),
   })
   .strict()
   .superRefine((store, ctx) => {
