@@ -54,7 +54,7 @@ const logsRequest = (body: string, n = 1) => ({
 });
 
 const post = (path: string, body: Buffer | string, headers: Record<string, string>) =>
-  fetch(`${receiver.address}${path}`, { method: 'POST', body, headers });
+  fetch(`${receiver.address}${path}`, { method: 'POST', body: body as unknown as BodyInit, headers });
 
 const countBody = async (body: string) => {
   const [row] = await chdb.query<{ n: string }>('SELECT count() AS n FROM otel_logs WHERE Body = {b:String}', { b: body });

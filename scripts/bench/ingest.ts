@@ -70,7 +70,7 @@ const bytesPerRecord = requests.reduce((n, r) => n + r.length, 0) / total;
 async function send(otlp: string, body: Buffer): Promise<number> {
   const started = performance.now();
   for (;;) {
-    const r = await fetch(`${otlp}/v1/logs`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-protobuf' } });
+    const r = await fetch(`${otlp}/v1/logs`, { method: 'POST', body: body as unknown as BodyInit, headers: { 'Content-Type': 'application/x-protobuf' } });
     await r.arrayBuffer();
     if (r.status === 200) return performance.now() - started;
     if (r.status !== 503) throw new Error(`unexpected ${r.status}`);
