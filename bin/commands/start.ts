@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createLogger } from '../../core/telemetry/index.ts';
-import { VigilInstance } from '../instance.ts';
 import { loadOrExit, parsePort } from './load-or-exit.ts';
 
 export function registerStartCommand(program: Command): void {
@@ -20,6 +19,8 @@ export function registerStartCommand(program: Command): void {
         if (opts.httpPort !== undefined) c.api.port = opts.httpPort;
       });
       const logger = createLogger(config.log_level);
+      // Loaded here, not at the top: `vigil --help` should not load the engine and receivers.
+      const { VigilInstance } = await import('../instance.ts');
       const instance = new VigilInstance(config, logger);
       let stopping = false;
       const stop = async (signal: string) => {
