@@ -2,6 +2,8 @@ import type { Bus, IncomingMessage } from '../core/bus/index.ts';
 import { decodeProtobuf, MalformedOtlpError, requestToRows, type Signal, type SignalRequest } from '../core/model/index.ts';
 import type { Store } from '../core/store/index.ts';
 import type { Logger } from '../core/telemetry/index.ts';
+import { StoreError } from '../core/store/index.ts';
+import { withRetry } from '../core/retry/index.ts';
 import { TableBatcher, type BatchOptions } from './table-batcher.ts';
 
 export interface ProcessorOptions {
@@ -12,7 +14,7 @@ export interface ProcessorOptions {
   batch: BatchOptions;
   logger: Logger;
   /** Where undecodable messages go (a dead-letter topic); without it they fail their batch. */
-  onMalformed?: (message: IncomingMessage, error: MalformedOtlpError) => Promise<void>;
+  onMalformed?: (message: IncomingMessage, error: Error) => Promise<void>;
 }
 
 export interface ProcessorStats {
@@ -36,7 +38,9 @@ export class Processor {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.options.bus.subscribe([...this.signalByTopic.keys()], (topic, _partition, messages) => this.handle(topic, messages));
+    await this.options.bus.subscribe([...this.signalByTopic.keys()], (topic, _partition, messages, batchId) =>
+      batchId ? this.storeReplayable(topic, messages, batchId) : this.handle(topic, messages),
+    );
     this.options.logger.info({ topics: [...this.signalByTopic.keys()] }, 'processor started');
   }
 
@@ -74,6 +78,55 @@ export class Processor {
     // allSettled: one failed table must not leave the others' rejections unhandled.
     const failure = (await Promise.allSettled(stored)).find((r) => r.status === 'rejected');
     if (failure) throw (failure as PromiseRejectedResult).reason;
+  }
+
+  /**
+   * A batch with replay-stable boundaries (Kafka): stored as its own insert per table, each
+   * with a dedup token derived from the batch id, so storing it twice counts it once.
+   */
+  private async storeReplayable(topic: string, messages: IncomingMessage[], batchId: string): Promise<void> {
+    const signal = this.signalByTopic.get(topic);
+    if (!signal) throw new Error(`processor has no signal for topic ${topic}`);
+    const byTable = new Map<string, object[]>();
+    for (const message of messages) {
+      this.messages += 1;
+      let request: SignalRequest[typeof signal];
+      try {
+        request = decodeProtobuf(signal, message.value);
+      } catch (error) {
+        if (!(error instanceof MalformedOtlpError) || !this.options.onMalformed) throw error;
+        this.malformed += 1;
+        await this.options.onMalformed(message, error);
+        continue;
+      }
+      for (const { table, rows } of requestToRows(signal, request)) {
+        const list = byTable.get(table);
+        if (list) for (const row of rows) list.push(row);
+        else byTable.set(table, rows.slice());
+      }
+    }
+    for (const [table, rows] of byTable) {
+      const stats = this.batcher(table);
+      try {
+        await withRetry(() => this.options.store.insertRows(table, rows, { dedupToken: `${batchId}/${table}` }), {
+          maxElapsedMs: this.options.batch.retryForMs,
+          maxDelayMs: 10_000,
+          isRetryable: (error) => error instanceof StoreError && error.retryable,
+          onRetry: (error, attempt) => {
+            if (attempt === 1) this.options.logger.warn({ table, batchId, err: (error as Error).message }, 'insert failed; retrying');
+          },
+        });
+        stats.insertedRows += rows.length;
+        stats.insertCount += 1;
+      } catch (error) {
+        // Rows the store refuses for good are dead-lettered with their messages: bad data must
+        // not stop the consumer. Anything else fails the batch, which Kafka then redelivers.
+        if (!(error instanceof StoreError) || error.retryable || !this.options.onMalformed) throw error;
+        stats.failedRows += rows.length;
+        this.options.logger.error({ table, batchId, err: error.message }, 'store refused a batch; dead-lettering its messages');
+        for (const message of messages) await this.options.onMalformed(message, error);
+      }
+    }
   }
 
   private batcher(table: string): TableBatcher {

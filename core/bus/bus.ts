@@ -26,8 +26,12 @@ export interface IncomingMessage {
 /**
  * Resolves once every message is durable downstream; rejects to make the bus redeliver (Kafka)
  * or the publisher answer with an error (in-process).
+ *
+ * `batchId` is set when the bus guarantees the batch is replayed with the same boundaries after
+ * a crash (Kafka: topic/partition/offset range): the handler must then store the batch as its
+ * own inserts, deduplicated by that id, so a replay neither loses nor duplicates rows.
  */
-export type BatchHandler = (topic: string, partition: number, messages: IncomingMessage[]) => Promise<void>;
+export type BatchHandler = (topic: string, partition: number, messages: IncomingMessage[], batchId?: string) => Promise<void>;
 
 /** The seam between collectors and processors: Kafka, or an in-process queue. */
 export interface Bus {

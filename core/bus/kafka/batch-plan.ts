@@ -1,0 +1,47 @@
+/**
+ * Deterministic batch boundaries for replays. Before a batch is inserted, its planned last
+ * offset is committed as metadata on the group's committed offset (which still points at the
+ * batch's first offset). After a crash the next owner reads the plan and rebuilds exactly the
+ * same batch, so its insert carries the same dedup token and is dropped if it already landed.
+ */
+const PREFIX = 'vigil-plan:';
+
+export function planMetadata(lastOffset: string): string {
+  return `${PREFIX}${lastOffset}`;
+}
+
+/** The planned last offset recorded in commit metadata, if any. */
+export function plannedLastOffset(metadata: string | null | undefined): bigint | undefined {
+  if (!metadata?.startsWith(PREFIX)) return undefined;
+  const text = metadata.slice(PREFIX.length);
+  return /^\d+$/.test(text) ? BigInt(text) : undefined;
+}
+
+export function batchId(topic: string, partition: number, first: string, last: string): string {
+  return `${topic}/${partition}/${first}-${last}`;
+}
+
+export interface Cut<T extends { offset: string }> {
+  /** Messages forming a complete batch, ready to insert. */
+  ready: T[] | undefined;
+  /** Messages to keep for the next batch. */
+  rest: T[];
+}
+
+/**
+ * Splits buffered messages of one partition: with a plan, the batch is exactly the messages up
+ * to the planned offset (and waits if they have not all arrived); without one, it is everything
+ * buffered up to maxMessages.
+ */
+export function cutBatch<T extends { offset: string }>(buffered: T[], planned: bigint | undefined, maxMessages: number): Cut<T> {
+  if (buffered.length === 0) return { ready: undefined, rest: buffered };
+  if (planned !== undefined) {
+    const index = buffered.findIndex((m) => BigInt(m.offset) > planned);
+    if (index === -1) {
+      const last = BigInt(buffered.at(-1)!.offset);
+      return last === planned ? { ready: buffered, rest: [] } : { ready: undefined, rest: buffered };
+    }
+    return { ready: buffered.slice(0, index), rest: buffered.slice(index) };
+  }
+  return { ready: buffered.slice(0, maxMessages), rest: buffered.slice(maxMessages) };
+}

@@ -1,0 +1,3 @@
+export { KafkaBus } from './kafka-bus.ts';
+export type { KafkaBusOptions } from './kafka-bus.ts';
+export { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';

@@ -1,0 +1,224 @@
+import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import type { Logger } from '../../telemetry/index.ts';
+import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, type IncomingMessage, type OutgoingMessage } from '../bus.ts';
+import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  /** Consumer group of the processors. */
+  groupId: string;
+  /** Topics this bus creates when missing, with these settings. */
+  topics: string[];
+  partitions: number;
+  replicationFactor: number;
+  deadLetterTopic: string;
+  /** Bytes handed to the producer but not yet acknowledged; above it, publish is refused. */
+  maxPendingBytes: number;
+  retryAfterMs: number;
+  /** Messages per planned batch, per partition. */
+  maxBatchMessages: number;
+  logger: Logger;
+}
+
+interface PartitionState {
+  buffer: IncomingMessage[];
+  plan?: { first: bigint; last: bigint };
+  planLoaded: boolean;
+}
+
+/**
+ * Kafka between collectors and processors. Producer: idempotent, acks=all, gzip, keyed by
+ * resource. Consumer: offsets are committed only after the handler stored a batch, and each
+ * batch's boundaries are recorded before it is stored (see batch-plan.ts), so replays after a
+ * crash rebuild identical batches that the store deduplicates.
+ */
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private producer: Producer | undefined;
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  private pendingBytes = 0;
+  private readonly partitions = new Map<string, PartitionState>();
+  private producerReady = false;
+
+  constructor(private readonly options: KafkaBusOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logLevel: logLevel.NOTHING,
+      retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.producer) return;
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerReady = false));
+    try {
+      await this.connectProducer();
+    } catch (err) {
+      // Kafka may be down at startup: receivers answer 503 until it is back.
+      this.options.logger.warn({ err: (err as Error).message }, 'Kafka unreachable at startup; will retry on demand');
+    }
+  }
+
+  private async connectProducer(): Promise<void> {
+    if (this.producerReady) return;
+    await this.ensureTopics();
+    await this.producer!.connect();
+    this.producerReady = true;
+    this.options.logger.info({ brokers: this.options.brokers }, 'Kafka producer connected');
+  }
+
+  private async ensureTopics(): Promise<void> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = [...this.options.topics, this.options.deadLetterTopic].filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: this.options.partitions, replicationFactor: this.options.replicationFactor })),
+    });
+    this.options.logger.info({ topics: missing }, 'created Kafka topics');
+  }
+
+  async shutdown(): Promise<void> {
+    const { producer, consumer, admin } = this;
+    this.producer = this.consumer = this.admin = undefined;
+    this.producerReady = false;
+    await consumer?.disconnect().catch(() => {});
+    await producer?.disconnect().catch(() => {});
+    await admin?.disconnect().catch(() => {});
+  }
+
+  async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    if (!this.producer) throw new BusUnavailableError('Kafka bus is not started');
+    const size = messages.reduce((n, m) => n + m.size, 0);
+    if (this.pendingBytes > 0 && this.pendingBytes + size > this.options.maxPendingBytes) {
+      throw new BusSaturatedError(`Kafka producer has ${this.pendingBytes} bytes unacknowledged (bus.max_pending_bytes)`, this.options.retryAfterMs);
+    }
+    this.pendingBytes += size;
+    try {
+      await this.connectProducer();
+      await this.producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.bytes()) })),
+      });
+    } catch (err) {
+      throw new BusUnavailableError(`Kafka did not acknowledge: ${(err as Error).message}`);
+    } finally {
+      this.pendingBytes -= size;
+    }
+  }
+
+  /** Sends an undecodable message to the dead-letter topic with the reason and its origin. */
+  async deadLetter(message: IncomingMessage, error: Error): Promise<void> {
+    await this.connectProducer();
+    await this.producer!.send({
+      topic: this.options.deadLetterTopic,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: Buffer.from(message.value),
+          headers: {
+            'vigil.error': error.message.slice(0, 1000),
+            'vigil.source.topic': message.topic,
+            'vigil.source.partition': String(message.partition),
+            'vigil.source.offset': message.offset,
+          },
+        },
+      ],
+    });
+  }
+
+  async subscribe(topics: string[], handler: BatchHandler): Promise<void> {
+    await this.ensureTopics();
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      // Fetch sizes bound the consumer's memory whatever the backlog.
+      maxBytesPerPartition: 4 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
+      minBytes: 64 * 1024,
+      maxWaitTimeInMs: 200,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      // Positions restart from committed offsets after a rebalance: forget what was held.
+      this.partitions.clear();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.eachBatch(payload, handler),
+    });
+  }
+
+  private async eachBatch(payload: EachBatchPayload, handler: BatchHandler): Promise<void> {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const key = `${topic}/${partition}`;
+    let state = this.partitions.get(key);
+    if (!state) this.partitions.set(key, (state = { buffer: [], planLoaded: false }));
+    if (!state.planLoaded) {
+      state.plan = await this.committedPlan(topic, partition);
+      state.planLoaded = true;
+    }
+    const lastHeld = state.buffer.length > 0 ? BigInt(state.buffer.at(-1)!.offset) : -1n;
+    for (const m of batch.messages) {
+      if (BigInt(m.offset) <= lastHeld) continue;
+      state.buffer.push({ topic, partition, offset: m.offset, key: m.key?.toString(), value: m.value ?? Buffer.alloc(0) });
+      // Resolving moves the fetch position; the group's committed offset moves only below.
+      payload.resolveOffset(m.offset);
+    }
+    while (state.buffer.length > 0 && payload.isRunning() && !payload.isStale()) {
+      const first = BigInt(state.buffer[0]!.offset);
+      if (state.plan && first > state.plan.first) state.plan = undefined; // that batch was committed
+      const planned = state.plan && first === state.plan.first ? state.plan.last : undefined;
+      const cut = cutBatch(state.buffer, planned, this.options.maxBatchMessages);
+      if (!cut.ready) break; // a replayed batch waits for the rest of its planned messages
+      const firstOffset = cut.ready[0]!.offset;
+      const lastOffset = cut.ready.at(-1)!.offset;
+      if (planned === undefined) await this.commit(topic, partition, firstOffset, planMetadata(lastOffset));
+      await this.withHeartbeat(payload, () => handler(topic, partition, cut.ready!, batchId(topic, partition, firstOffset, lastOffset)));
+      await this.commit(topic, partition, String(BigInt(lastOffset) + 1n), null);
+      state.plan = undefined;
+      state.buffer = cut.rest;
+    }
+  }
+
+  private async committedPlan(topic: string, partition: number): Promise<PartitionState['plan']> {
+    this.admin ??= this.kafka.admin();
+    const [entry] = await this.admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
+    const committed = entry?.partitions.find((p) => p.partition === partition);
+    const last = plannedLastOffset(committed?.metadata);
+    if (!committed || last === undefined || Number(committed.offset) < 0) return undefined;
+    this.options.logger.info({ topic, partition, first: committed.offset, last: String(last) }, 'replaying a planned batch');
+    return { first: BigInt(committed.offset), last };
+  }
+
+  private async commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void> {
+    await this.consumer!.commitOffsets([{ topic, partition, offset, metadata }]);
+  }
+
+  /** Keeps the group membership alive while a batch waits on a slow or unavailable store. */
+  private async withHeartbeat<T>(payload: EachBatchPayload, run: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => void payload.heartbeat().catch(() => {}), 2000);
+    try {
+      return await run();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+}
