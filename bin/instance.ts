@@ -1,4 +1,4 @@
-import { InProcessBus, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
+import { InProcessBus, KafkaBus, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
 import type { VigilConfig } from '../core/config/index.ts';
 import { encodeProtobuf, type ExportMetricsServiceRequest, type Signal } from '../core/model/index.ts';
 import { createStore, migrate, schemaOptions, type Store } from '../core/store/index.ts';
@@ -13,11 +13,20 @@ interface Component {
   shutdown(): Promise<void>;
 }
 
-/** Everything `vigil start` runs in one process, started downstream first, stopped upstream first. */
+/** Which parts of vigil this process runs: all of them (`vigil start`) or one role (distributed). */
+export interface Roles {
+  collector: boolean;
+  processor: boolean;
+  api: boolean;
+}
+
+export const ALL_ROLES: Roles = { collector: true, processor: true, api: true };
+
+/** The components of one vigil process, started downstream first, stopped upstream first. */
 export class VigilInstance {
-  readonly store: Store;
+  readonly store?: Store;
   readonly bus: Bus;
-  readonly processor: Processor;
+  readonly processor?: Processor;
   readonly otlp?: OtlpReceiver;
   readonly hostMetrics?: HostMetricsReceiver;
   readonly api?: ApiServer;
@@ -27,24 +36,53 @@ export class VigilInstance {
   constructor(
     readonly config: VigilConfig,
     private readonly logger: Logger,
+    readonly roles: Roles = ALL_ROLES,
   ) {
     const topics: Record<Signal, string> = {
       logs: config.bus.kafka.topics.logs,
       metrics: config.bus.kafka.topics.metrics,
       traces: config.bus.kafka.topics.spans,
     };
-    this.store = createStore(config);
-    if (config.bus.kind === 'kafka') throw new Error('bus.kind "kafka" is not available yet in `vigil start`; use the in-process bus');
-    this.bus = new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
-    this.processor = new Processor({
-      bus: this.bus,
-      store: this.store,
-      topics,
-      batch: { maxRows: config.processor.batch.max_rows, maxDelayMs: config.processor.batch.max_delay, retryForMs: 10_000 },
-      logger: logger.child({ component: 'processor' }),
-    });
+    if (config.bus.kind === 'in_process' && !(roles.collector && roles.processor)) {
+      throw new Error('collector and processor run as separate processes only over Kafka: set bus.kind to "kafka" (or VIGIL_KAFKA_BROKERS)');
+    }
+    if (roles.processor || roles.api) this.store = createStore(config);
+    const kafka = config.bus.kafka;
+    const bus =
+      config.bus.kind === 'kafka'
+        ? new KafkaBus({
+            brokers: kafka.brokers,
+            clientId: kafka.client_id,
+            groupId: `${kafka.client_id}-processor`,
+            topics: Object.values(topics),
+            partitions: kafka.partitions,
+            replicationFactor: kafka.replication_factor,
+            deadLetterTopic: kafka.topics.dead_letter,
+            maxPendingBytes: config.bus.max_pending_bytes,
+            retryAfterMs: config.collector.otlp.retry_after,
+            maxBatchMessages: 500,
+            logger: logger.child({ component: 'kafka' }),
+          })
+        : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
+    this.bus = bus;
+    if (roles.processor) {
+      this.processor = new Processor({
+        bus,
+        store: this.store!,
+        topics,
+        batch: {
+          maxRows: config.processor.batch.max_rows,
+          maxDelayMs: config.processor.batch.max_delay,
+          // In-process, a failing insert answers the OTLP client (which retries) after 10 s;
+          // over Kafka the batch keeps retrying, since nobody else will.
+          retryForMs: bus instanceof KafkaBus ? 10 * 60_000 : 10_000,
+        },
+        logger: logger.child({ component: 'processor' }),
+        onMalformed: bus instanceof KafkaBus ? (message, error) => bus.deadLetter(message, error) : undefined,
+      });
+    }
     const { otlp, hostmetrics } = config.collector;
-    if (otlp.enabled) {
+    if (roles.collector && otlp.enabled) {
       this.otlp = new OtlpReceiver({
         host: otlp.host,
         port: otlp.port,
@@ -56,7 +94,7 @@ export class VigilInstance {
         logger: logger.child({ component: 'otlp' }),
       });
     }
-    if (hostmetrics.enabled) {
+    if (roles.collector && hostmetrics.enabled) {
       this.hostMetrics = new HostMetricsReceiver({
         intervalMs: hostmetrics.interval,
         heartbeatIntervalMs: hostmetrics.heartbeat_interval,
@@ -66,11 +104,11 @@ export class VigilInstance {
         emit: (request) => this.bus.publish(topics.metrics, [metricsMessage(request)]),
       });
     }
-    if (config.api.enabled) {
+    if (roles.api && config.api.enabled) {
       this.api = new ApiServer({
         host: config.api.host,
         port: config.api.port,
-        store: this.store,
+        store: this.store!,
         limits: { maxExecutionTimeMs: config.api.query.max_execution_time, maxResultRows: config.api.query.max_result_rows },
         logger: logger.child({ component: 'api' }),
         isReady: () => this.ready,
@@ -79,16 +117,21 @@ export class VigilInstance {
   }
 
   async start(): Promise<void> {
-    await this.startComponent(this.store);
-    const report = await migrate(this.store, schemaOptions(this.config));
-    if (report.applied.length > 0) this.logger.info({ applied: report.applied }, 'schema migrated');
+    if (this.store) {
+      await this.startComponent(this.store);
+      const report = await migrate(this.store, schemaOptions(this.config));
+      if (report.applied.length > 0) this.logger.info({ applied: report.applied }, 'schema migrated');
+    }
     await this.startComponent(this.bus);
-    await this.startComponent(this.processor);
+    if (this.processor) await this.startComponent(this.processor);
     if (this.api) await this.startComponent(this.api);
     if (this.otlp) await this.startComponent(this.otlp);
     if (this.hostMetrics) await this.startComponent(this.hostMetrics);
     this.ready = true;
-    this.logger.info({ otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir }, 'vigil started');
+    this.logger.info(
+      { otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus.kind, roles: this.roles },
+      'vigil started',
+    );
   }
 
   /** Stops receivers first so each stage drains into the next, then flushes and closes the store. */

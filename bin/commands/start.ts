@@ -1,43 +1,74 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createLogger } from '../../core/telemetry/index.ts';
+import type { Roles } from '../instance.ts';
 import { loadOrExit, parsePort } from './load-or-exit.ts';
 
+interface RunOptions {
+  config?: string;
+  dataDir?: string;
+  otlpPort?: number;
+  httpPort?: number;
+  kafka?: string;
+}
+
+/** `vigil start` (everything in one process) and the distributed roles `collector`, `processor`. */
 export function registerStartCommand(program: Command): void {
-  program
-    .command('start')
-    .description('Run collector, processor and API in one process (embedded ClickHouse, in-process bus)')
+  withRunOptions(
+    program.command('start').description('Run collector, processor and API in one process (embedded ClickHouse, in-process bus by default)'),
+  ).action((opts: RunOptions) => run(opts, { collector: true, processor: true, api: true }));
+
+  withRunOptions(
+    program.command('collector').description('Distributed: run the receivers (OTLP, host metrics) and produce to Kafka'),
+  ).action((opts: RunOptions) => run(opts, { collector: true, processor: false, api: false }));
+
+  withRunOptions(
+    program.command('processor').description('Distributed: consume from Kafka as a member of the processor group and insert into ClickHouse; serves the API'),
+  ).action((opts: RunOptions) => run(opts, { collector: false, processor: true, api: true }));
+}
+
+function withRunOptions(command: Command): Command {
+  return command
     .option('-c, --config <file>', 'YAML config file (default: ./vigil.yaml if present)')
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data (default ./data)')
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', parsePort)
     .option('--http-port <port>', 'API port (default 8080)', parsePort)
-    .action(async (opts: { config?: string; dataDir?: string; otlpPort?: number; httpPort?: number }) => {
-      const file = opts.config ?? (existsSync('vigil.yaml') ? 'vigil.yaml' : undefined);
-      const config = await loadOrExit(file, (c) => {
-        if (opts.dataDir) c.data_dir = opts.dataDir;
-        if (opts.otlpPort !== undefined) c.collector.otlp.port = opts.otlpPort;
-        if (opts.httpPort !== undefined) c.api.port = opts.httpPort;
-      });
-      const logger = createLogger(config.log_level);
-      // Loaded here, not at the top: `vigil --help` should not load the engine and receivers.
-      const { VigilInstance } = await import('../instance.ts');
-      const instance = new VigilInstance(config, logger);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'shutting down: flushing pending data');
-        await instance.shutdown();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      try {
-        await instance.start();
-      } catch (err) {
-        logger.fatal({ err: (err as Error).message }, 'vigil failed to start');
-        await instance.shutdown();
-        process.exit(1);
-      }
-    });
+    .option('--kafka <brokers>', 'use Kafka as the bus: comma-separated host:port list');
+}
+
+async function run(opts: RunOptions, roles: Roles): Promise<void> {
+  const file = opts.config ?? (existsSync('vigil.yaml') ? 'vigil.yaml' : undefined);
+  if (opts.kafka) process.env.VIGIL_KAFKA_BROKERS = opts.kafka;
+  const config = await loadOrExit(file, (c) => {
+    if (opts.dataDir) c.data_dir = opts.dataDir;
+    if (opts.otlpPort !== undefined) c.collector.otlp.port = opts.otlpPort;
+    if (opts.httpPort !== undefined) c.api.port = opts.httpPort;
+  });
+  const logger = createLogger(config.log_level);
+  // Loaded here, not at the top: `vigil --help` should not load the engine and receivers.
+  const { VigilInstance } = await import('../instance.ts');
+  let instance: InstanceType<typeof VigilInstance>;
+  try {
+    instance = new VigilInstance(config, logger, roles);
+  } catch (err) {
+    process.stderr.write(`vigil: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: flushing pending data');
+    await instance.shutdown();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  try {
+    await instance.start();
+  } catch (err) {
+    logger.fatal({ err: (err as Error).message }, 'vigil failed to start');
+    await instance.shutdown();
+    process.exit(1);
+  }
 }
