@@ -1,0 +1,2 @@
+export { HostMetricsReceiver } from './host-metrics-receiver.ts';
+export type { HostMetricsOptions, HostMetricsStats } from './host-metrics-receiver.ts';
