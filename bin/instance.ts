@@ -60,7 +60,8 @@ export class VigilInstance {
             deadLetterTopic: kafka.topics.dead_letter,
             maxPendingBytes: config.bus.max_pending_bytes,
             retryAfterMs: config.collector.otlp.retry_after,
-            maxBatchMessages: 500,
+            maxBatchMessages: kafka.max_batch_messages,
+            sessionTimeoutMs: kafka.session_timeout,
             logger: logger.child({ component: 'kafka' }),
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });

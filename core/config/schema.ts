@@ -45,6 +45,10 @@ export const busSchema = z
           .prefault({}),
         partitions: positiveInt.default(6),
         replication_factor: positiveInt.default(1),
+        /** How long a dead processor holds its partitions before the group reassigns them. */
+        session_timeout: duration.prefault('10s'),
+        /** Messages per planned batch and partition (one insert per table per batch). */
+        max_batch_messages: positiveInt.default(500),
       })
       .strict()
       .prefault({}),

@@ -23,12 +23,16 @@ export function tempDir(prefix: string): string {
 }
 
 /** Runs `vigil start` as users do, on free ports, and waits for "vigil started". */
-export async function startVigil(dataDir: string, config: Record<string, unknown> = {}): Promise<VigilProcess> {
+export async function startVigil(
+  dataDir: string,
+  config: Record<string, unknown> = {},
+  command: 'start' | 'collector' | 'processor' = 'start',
+): Promise<VigilProcess> {
   const configFile = join(dataDir, '..', `${dataDir.split('/').pop()}-vigil.yaml`);
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/vigil.js'), 'start', '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--http-port', '0'],
+    [join(ROOT, 'bin/vigil.js'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--http-port', '0'],
     { cwd: ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Array<Record<string, unknown>> = [];

@@ -18,6 +18,7 @@ export interface KafkaBusOptions {
   retryAfterMs: number;
   /** Messages per planned batch, per partition. */
   maxBatchMessages: number;
+  sessionTimeoutMs: number;
   logger: Logger;
 }
 
@@ -141,8 +142,8 @@ export class KafkaBus implements Bus {
     await this.ensureTopics();
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      sessionTimeout: this.options.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)),
       // Fetch sizes bound the consumer's memory whatever the backlog.
       maxBytesPerPartition: 4 * 1024 * 1024,
       maxBytes: 16 * 1024 * 1024,
@@ -214,7 +215,7 @@ export class KafkaBus implements Bus {
 
   /** Keeps the group membership alive while a batch waits on a slow or unavailable store. */
   private async withHeartbeat<T>(payload: EachBatchPayload, run: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => void payload.heartbeat().catch(() => {}), 2000);
+    const timer = setInterval(() => void payload.heartbeat().catch(() => {}), Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)));
     try {
       return await run();
     } finally {
