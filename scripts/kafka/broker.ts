@@ -30,6 +30,8 @@ export interface KafkaOptions {
   brokers?: 1 | 3;
   dataDir?: string;
   heapMb?: number;
+  /** Client ports to listen on (default: free ones), e.g. to start Kafka where a client already points. */
+  ports?: number[];
 }
 
 async function freePort(): Promise<number> {
@@ -47,6 +49,8 @@ function java(args: string[], heapMb: number, logConfig: string): string[] {
   return [`-Xmx${heapMb}m`, `-Xms${Math.min(heapMb, 256)}m`, `-Dlog4j2.configurationFile=${logConfig}`, '-cp', `${LIBS}/*`, ...args];
 }
 
+export { freePort };
+
 export async function startKafka(options: KafkaOptions = {}): Promise<KafkaCluster> {
   if (!existsSync(LIBS)) {
     const fetched = spawnSync(join(HERE, 'fetch.sh'), { stdio: 'inherit' });
@@ -55,7 +59,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaClust
   const count = options.brokers ?? 1;
   const heapMb = options.heapMb ?? (count === 1 ? 1024 : 512);
   const root = options.dataDir ?? mkdtempSync(join(tmpdir(), 'vigil-kafka-'));
-  const ports = await Promise.all(Array.from({ length: count }, freePort));
+  const ports = options.ports ?? (await Promise.all(Array.from({ length: count }, freePort)));
   const controllerPorts = await Promise.all(Array.from({ length: count }, freePort));
   const voters = controllerPorts.map((p, i) => `${i + 1}@127.0.0.1:${p}`).join(',');
   const clusterId = spawnSync('java', java(['kafka.tools.StorageTool', 'random-uuid'], 256, '/dev/null'), { encoding: 'utf8' }).stdout.trim();

@@ -46,7 +46,9 @@ export async function sendLogs(
       const first = next;
       const count = Math.min(perRequest, total - first);
       next += count;
-      const body = Buffer.from(encodeProtobuf('logs', sequencedLogs(service, firstSeq + first, count)));
+      // Requests come from 8 hosts, so they spread over partitions as a cluster's would.
+      const host = `host-${Math.floor(first / perRequest) % 8}`;
+      const body = Buffer.from(encodeProtobuf('logs', sequencedLogs(service, firstSeq + first, count, host)));
       for (;;) {
         try {
           const r = await fetch(`${otlp()}/v1/logs`, { method: 'POST', body: body as unknown as BodyInit, headers: { 'Content-Type': 'application/x-protobuf' } });

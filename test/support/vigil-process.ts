@@ -52,9 +52,9 @@ export async function startVigil(
     void exited.then((code) => rej(new Error(`vigil exited with ${code} before starting: ${stderr.slice(-2000)} ${JSON.stringify(logs.slice(-5))}`)));
   });
   const entry = await started;
-  const api = String(entry.api);
+  const api = entry.api ? String(entry.api) : '';
   return {
-    otlp: String(entry.otlp),
+    otlp: entry.otlp ? String(entry.otlp) : '',
     api,
     child,
     logs,

@@ -43,6 +43,7 @@ export class KafkaBus implements Bus {
   private pendingBytes = 0;
   private readonly partitions = new Map<string, PartitionState>();
   private producerReady = false;
+  private connecting: Promise<void> | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = new Kafka({
@@ -57,20 +58,27 @@ export class KafkaBus implements Bus {
     if (this.producer) return;
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     this.producer.on(this.producer.events.DISCONNECT, () => (this.producerReady = false));
-    try {
-      await this.connectProducer();
-    } catch (err) {
-      // Kafka may be down at startup: receivers answer 503 until it is back.
-      this.options.logger.warn({ err: (err as Error).message }, 'Kafka unreachable at startup; will retry on demand');
-    }
+    // Kafka may be down at startup: receivers answer 503 until it is back.
+    await this.connectProducer().catch(() => {});
   }
 
-  private async connectProducer(): Promise<void> {
-    if (this.producerReady) return;
-    await this.ensureTopics();
-    await this.producer!.connect();
-    this.producerReady = true;
-    this.options.logger.info({ brokers: this.options.brokers }, 'Kafka producer connected');
+  /** One connection attempt at a time; callers that cannot wait get 503 meanwhile. */
+  private connectProducer(): Promise<void> {
+    if (this.producerReady) return Promise.resolve();
+    this.connecting ??= (async () => {
+      try {
+        await this.ensureTopics();
+        await this.producer!.connect();
+        this.producerReady = true;
+        this.options.logger.info({ brokers: this.options.brokers }, 'Kafka producer connected');
+      } catch (err) {
+        this.options.logger.warn({ err: (err as Error).message }, 'Kafka unreachable; answering 503 until it is back');
+        throw err;
+      } finally {
+        this.connecting = undefined;
+      }
+    })();
+    return this.connecting;
   }
 
   private async ensureTopics(): Promise<void> {
@@ -101,9 +109,12 @@ export class KafkaBus implements Bus {
     if (this.pendingBytes > 0 && this.pendingBytes + size > this.options.maxPendingBytes) {
       throw new BusSaturatedError(`Kafka producer has ${this.pendingBytes} bytes unacknowledged (bus.max_pending_bytes)`, this.options.retryAfterMs);
     }
+    if (!this.producerReady) {
+      void this.connectProducer().catch(() => {});
+      throw new BusUnavailableError('Kafka is unreachable; retry later');
+    }
     this.pendingBytes += size;
     try {
-      await this.connectProducer();
       await this.producer.send({
         topic,
         acks: -1,
