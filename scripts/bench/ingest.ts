@@ -130,7 +130,8 @@ process.stdout.write(
   JSON.stringify(
     {
       records: total,
-      stored: Number(stored!.n),
+      // Phase 1 sends every record once; the latency phase resends the first requests.
+      stored_exact: Number(stored!.n) === total + paced.reduce((n, _, i) => n + Math.min(batch, total - i * batch), 0),
       bytes_per_record_protobuf: Math.round(bytesPerRecord),
       records_per_second: Math.round(rate),
       engine_alone_records_per_second: Math.round(engineRate),
