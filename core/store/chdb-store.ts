@@ -1,7 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import type { Session as ChdbSession } from 'chdb';
 import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
+import { RowBinaryEncoder } from './row-binary/row-binary-encoder.ts';
 import { engineCode, isPermanentCode, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 const require = createRequire(import.meta.url);
@@ -20,6 +24,12 @@ export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
   readonly database: string;
   private session: ChdbSession | undefined;
+  private readonly columnTypes = new Map<string, Map<string, string>>();
+  private readonly encoders = new Map<string, RowBinaryEncoder>();
+  private spoolSeq = 0;
+  // Binary inserts go through a file: chDB ends inline INSERT data at the first blank line,
+  // which binary data contains at random (FIELD-NOTES). tmpfs keeps that off the disk.
+  private readonly spoolDir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
   constructor(private readonly options: ChdbStoreOptions) {
     this.database = options.database ?? 'default';
@@ -74,25 +84,63 @@ export class ChdbStore implements Store {
 
   async insertRows(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    // JSON.stringify escapes newlines inside values, so the payload never holds the blank
-    // line at which chDB ends inline INSERT data (FIELD-NOTES).
-    let payload = '';
-    for (const row of rows) payload += JSON.stringify(row) + '\n';
-    const settings: Record<string, string | number> = {
+    const encoder = await this.encoderFor(table, Object.keys(rows[0]!));
+    // RowBinary costs the engine about a third of what parsing JSONEachRow does.
+    const file = join(this.spoolDir, `vigil-${process.pid}-${++this.spoolSeq}.rowbinary`);
+    let payload: Buffer;
+    try {
+      payload = encoder.encode(rows);
+    } catch (err) {
+      // A value that does not fit its column: the same rows would fail again.
+      throw new StoreError(`cannot encode rows for ${table}: ${(err as Error).message}`, false);
+    }
+    await writeFile(file, payload);
+    const settings = [
       // vigil batches itself and needs "acknowledged" to mean "written"; the engine's
       // async-insert buffer would add latency and a second dedup mechanism.
-      async_insert: 0,
+      'async_insert = 0',
       // With a dedup window on the table, ClickHouse would also drop any block whose content
       // hashes like a recent one: two identical but distinct batches must both be kept, so
       // dedup is on only for inserts that carry a token (replays from the bus). Engine 26.x
       // governs this with deduplicate_insert; the older insert_deduplicate=0 no longer does.
-      deduplicate_insert: options.dedupToken ? 'enable' : 'disable',
-      deduplicate_blocks_in_dependent_materialized_views: 1,
-    };
-    if (options.dedupToken) settings.insert_deduplication_token = options.dedupToken;
-    await this.wrap(() =>
-      this.live.insert({ table: `${this.database}.${table}`, values: Buffer.from(payload), format: 'JSONEachRow', settings }),
-    );
+      `deduplicate_insert = '${options.dedupToken ? 'enable' : 'disable'}'`,
+      'deduplicate_blocks_in_dependent_materialized_views = 1',
+      ...(options.dedupToken ? [`insert_deduplication_token = '${options.dedupToken.replace(/[\\']/g, '\\$&')}'`] : []),
+    ];
+    try {
+      await this.wrap(() =>
+        this.live.queryAsync(
+          `INSERT INTO \`${this.database}\`.\`${table}\` (${encoder.columns.map((c) => `\`${c}\``).join(', ')}) ` +
+            `FROM INFILE '${file}' SETTINGS ${settings.join(', ')} FORMAT RowBinary`,
+        ),
+      );
+    } finally {
+      await unlink(file).catch(() => {});
+    }
+  }
+
+  private async encoderFor(table: string, columns: string[]): Promise<RowBinaryEncoder> {
+    const key = `${table}:${columns.join(',')}`;
+    let encoder = this.encoders.get(key);
+    if (!encoder) {
+      let types = this.columnTypes.get(table);
+      if (!types) {
+        const rows = await this.query<{ name: string; type: string }>(
+          'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
+          { db: this.database, table },
+        );
+        if (rows.length === 0) throw new StoreError(`table ${this.database}.${table} does not exist`, false, 60);
+        types = new Map(rows.map((r) => [r.name, r.type]));
+        this.columnTypes.set(table, types);
+      }
+      try {
+        encoder = new RowBinaryEncoder(columns, types);
+      } catch (err) {
+        throw new StoreError(`cannot insert into ${table}: ${(err as Error).message}`, false);
+      }
+      this.encoders.set(key, encoder);
+    }
+    return encoder;
   }
 
   async readOnlyQuery(sql: string, limits: QueryLimits): Promise<QueryResult> {

@@ -1,5 +1,5 @@
 /**
- * npm run bench:ingest -- [--records N] [--batch B] [--concurrency C]
+ * npm run bench:ingest -- [--records N] [--batch B] [--concurrency C (clients sending at once, default 16)]
  *
  * Sends N realistic OTLP log records (~400 B, a handful of attributes) through `vigil start`
  * over OTLP/HTTP protobuf and prints JSON: sustained records/s, p50/p99 request-to-queryable
@@ -18,7 +18,7 @@ const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '200000' },
     batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '16' },
   },
 });
 const total = Number(values.records);
