@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerQueryCommand } from './commands/query.ts';
+import { registerRulesCommands } from './commands/rules.ts';
 import { registerStartCommand } from './commands/start.ts';
 
 const program = new Command()
@@ -12,5 +13,6 @@ const program = new Command()
 registerStartCommand(program);
 registerConfigCommands(program);
 registerQueryCommand(program);
+registerRulesCommands(program);
 
 await program.parseAsync(process.argv);

@@ -143,14 +143,15 @@ export class ChdbStore implements Store {
     return encoder;
   }
 
-  async readOnlyQuery(sql: string, limits: QueryLimits): Promise<QueryResult> {
-    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p));
+  async readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult> {
+    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p), params);
     const seconds = Math.max(1, Math.ceil(limits.maxExecutionTimeMs / 1000));
     const guarded =
       `${statement} SETTINGS readonly = 1, max_execution_time = ${seconds}, ` +
       `max_result_rows = ${Math.floor(limits.maxResultRows)}, result_overflow_mode = 'throw'`;
+    const options = { format: 'JSON', timeout: limits.maxExecutionTimeMs + 5000 };
     const result = await this.wrap(() =>
-      this.live.queryAsync(guarded, { format: 'JSON', timeout: limits.maxExecutionTimeMs + 5000 }),
+      params ? this.live.queryBindAsync(guarded, params, options) : this.live.queryAsync(guarded, options),
     );
     const text = result.text();
     if (text.trim() === '') return { meta: [], data: [], rows: 0 };

@@ -73,11 +73,12 @@ export class ClickHouseStore implements Store {
     );
   }
 
-  async readOnlyQuery(sql: string, limits: QueryLimits): Promise<QueryResult> {
-    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p));
+  async readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult> {
+    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p), params);
     return this.wrap(async () => {
       const result = await this.live.query({
         query: statement,
+        query_params: params,
         format: 'JSON',
         clickhouse_settings: {
           // readonly=2: reads only, but the limits below may still be set in the same request.

@@ -20,7 +20,7 @@ export type QueryRunner = (sql: string, params?: Record<string, unknown>) => Pro
  * SETTINGS clause inside a subquery overrides an outer `readonly=1` (both measured on chDB
  * 26.7), so multi-statements, SETTINGS clauses and FORMAT clauses are refused here first.
  */
-export async function checkReadOnlyStatement(sql: string, run: QueryRunner): Promise<string> {
+export async function checkReadOnlyStatement(sql: string, run: QueryRunner, params?: Record<string, unknown>): Promise<string> {
   if (sql.trim() === '') throw new StoreError('empty query', false, 62);
   let normalized: string;
   try {
@@ -29,7 +29,7 @@ export async function checkReadOnlyStatement(sql: string, run: QueryRunner): Pro
   } catch (err) {
     throw new StoreError(cleanEngineMessage((err as Error).message), false, 62, { cause: err });
   }
-  const ast = await run(`EXPLAIN AST ${normalized}`);
+  const ast = await run(`EXPLAIN AST ${normalized}`, params);
   const nodes = ast.map((row) => String(Object.values(row)[0] ?? '').trim());
   const root = nodes[0]?.split(' ')[0] ?? '';
   if (!ALLOWED_ROOTS.has(root)) {

@@ -35,8 +35,8 @@ export interface Store {
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Inserts rows (objects keyed by column name) into a table of this store's database. */
   insertRows(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
-  /** Runs one statement users sent through the SQL API, read-only, under limits. */
-  readOnlyQuery(sql: string, limits: QueryLimits): Promise<QueryResult>;
+  /** Runs one statement users sent through the SQL API, read-only, under limits; `{name:Type}` placeholders bound from params. */
+  readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult>;
 }
 
 /** Why a store call failed, and whether trying again can help. */
