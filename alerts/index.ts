@@ -4,8 +4,6 @@ export type { AlertInstance, AlertTransition } from './engine/alert-instance.ts'
 export { LoggingNotifier } from './engine/notifier.ts';
 export type { Notifier } from './engine/notifier.ts';
 export { alertsRouter } from './api/alerts-router.ts';
-export { alertsConfigSchema } from './config/alerts-config.ts';
-export type { AlertsConfig } from './config/alerts-config.ts';
 export { loadRuleFiles } from './config/load-rule-files.ts';
 export type { RuleProblem } from './config/load-rule-files.ts';
 export type { Rule, RuleGroup } from './config/rule-schema.ts';

@@ -5,6 +5,8 @@ import { createStore, migrate, schemaOptions, type Store } from '../core/store/i
 import type { Logger } from '../core/telemetry/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
+import type { Router } from 'express';
+import { AlertsEngine, alertsRouter, LoggingNotifier, loadRuleFiles } from '../alerts/index.ts';
 import { ApiServer } from '../dashboards/index.ts';
 import { Processor } from '../processor/index.ts';
 
@@ -17,19 +19,22 @@ interface Component {
 export interface Roles {
   collector: boolean;
   processor: boolean;
+  alerts: boolean;
   api: boolean;
 }
 
-export const ALL_ROLES: Roles = { collector: true, processor: true, api: true };
+export const ALL_ROLES: Roles = { collector: true, processor: true, alerts: true, api: true };
 
 /** The components of one vigil process, started downstream first, stopped upstream first. */
 export class VigilInstance {
   readonly store?: Store;
-  readonly bus: Bus;
+  readonly bus?: Bus;
   readonly processor?: Processor;
   readonly otlp?: OtlpReceiver;
   readonly hostMetrics?: HostMetricsReceiver;
   readonly api?: ApiServer;
+  alerts?: AlertsEngine;
+  private readonly apiRoutes: Router[] = [];
   private ready = false;
   private started: Component[] = [];
 
@@ -43,13 +48,14 @@ export class VigilInstance {
       metrics: config.bus.kafka.topics.metrics,
       traces: config.bus.kafka.topics.spans,
     };
-    if (config.bus.kind === 'in_process' && !(roles.collector && roles.processor)) {
+    if (config.bus.kind === 'in_process' && roles.collector !== roles.processor) {
       throw new Error('collector and processor run as separate processes only over Kafka: set bus.kind to "kafka" (or VIGIL_KAFKA_BROKERS)');
     }
-    if (roles.processor || roles.api) this.store = createStore(config);
+    if (roles.processor || roles.api || roles.alerts) this.store = createStore(config);
     const kafka = config.bus.kafka;
-    const bus =
-      config.bus.kind === 'kafka'
+    const bus = !(roles.collector || roles.processor)
+      ? undefined
+      : config.bus.kind === 'kafka'
         ? new KafkaBus({
             brokers: kafka.brokers,
             clientId: kafka.client_id,
@@ -66,7 +72,7 @@ export class VigilInstance {
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
     this.bus = bus;
-    if (roles.processor) {
+    if (roles.processor && bus) {
       this.processor = new Processor({
         bus,
         store: this.store!,
@@ -83,26 +89,26 @@ export class VigilInstance {
       });
     }
     const { otlp, hostmetrics } = config.collector;
-    if (roles.collector && otlp.enabled) {
+    if (roles.collector && otlp.enabled && bus) {
       this.otlp = new OtlpReceiver({
         host: otlp.host,
         port: otlp.port,
         maxRequestBytes: otlp.max_request_bytes,
         maxDecompressedBytes: otlp.max_decompressed_bytes,
         retryAfterMs: otlp.retry_after,
-        bus: this.bus,
+        bus,
         topics,
         logger: logger.child({ component: 'otlp' }),
       });
     }
-    if (roles.collector && hostmetrics.enabled) {
+    if (roles.collector && hostmetrics.enabled && bus) {
       this.hostMetrics = new HostMetricsReceiver({
         intervalMs: hostmetrics.interval,
         heartbeatIntervalMs: hostmetrics.heartbeat_interval,
         hostName: hostmetrics.host_name,
         maxBufferedBatches: hostmetrics.max_buffered_batches,
         logger: logger.child({ component: 'hostmetrics' }),
-        emit: (request) => this.bus.publish(topics.metrics, [metricsMessage(request)]),
+        emit: (request) => bus.publish(topics.metrics, [metricsMessage(request)]),
       });
     }
     if (roles.api && config.api.enabled) {
@@ -113,6 +119,7 @@ export class VigilInstance {
         limits: { maxExecutionTimeMs: config.api.query.max_execution_time, maxResultRows: config.api.query.max_result_rows },
         logger: logger.child({ component: 'api' }),
         isReady: () => this.ready,
+        routes: this.apiRoutes,
       });
     }
   }
@@ -123,14 +130,28 @@ export class VigilInstance {
       const report = await migrate(this.store, schemaOptions(this.config));
       if (report.applied.length > 0) this.logger.info({ applied: report.applied }, 'schema migrated');
     }
-    await this.startComponent(this.bus);
+    if (this.bus) await this.startComponent(this.bus);
     if (this.processor) await this.startComponent(this.processor);
+    if (this.roles.alerts && this.config.alerts.enabled) {
+      const rules = await loadRuleFiles(this.config.alerts.rule_files);
+      if (!rules.ok) {
+        throw new Error(`invalid alert rules:\n${rules.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}`);
+      }
+      this.alerts = new AlertsEngine({
+        store: this.store!,
+        groups: rules.groups,
+        notifier: new LoggingNotifier(this.logger.child({ component: 'notifier' })),
+        logger: this.logger.child({ component: 'alerts' }),
+      });
+      this.apiRoutes.push(alertsRouter(this.alerts));
+      await this.startComponent(this.alerts);
+    }
     if (this.api) await this.startComponent(this.api);
     if (this.otlp) await this.startComponent(this.otlp);
     if (this.hostMetrics) await this.startComponent(this.hostMetrics);
     this.ready = true;
     this.logger.info(
-      { otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus.kind, roles: this.roles },
+      { otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus?.kind, roles: this.roles },
       'vigil started',
     );
   }

@@ -16,15 +16,19 @@ interface RunOptions {
 export function registerStartCommand(program: Command): void {
   withRunOptions(
     program.command('start').description('Run collector, processor and API in one process (embedded ClickHouse, in-process bus by default)'),
-  ).action((opts: RunOptions) => run(opts, { collector: true, processor: true, api: true }));
+  ).action((opts: RunOptions) => run(opts, { collector: true, processor: true, alerts: true, api: true }));
 
   withRunOptions(
     program.command('collector').description('Distributed: run the receivers (OTLP, host metrics) and produce to Kafka'),
-  ).action((opts: RunOptions) => run(opts, { collector: true, processor: false, api: false }));
+  ).action((opts: RunOptions) => run(opts, { collector: true, processor: false, alerts: false, api: false }));
 
   withRunOptions(
     program.command('processor').description('Distributed: consume from Kafka as a member of the processor group and insert into ClickHouse; serves the API'),
-  ).action((opts: RunOptions) => run(opts, { collector: false, processor: true, api: true }));
+  ).action((opts: RunOptions) => run(opts, { collector: false, processor: true, alerts: false, api: true }));
+
+  withRunOptions(
+    program.command('alerts').description('Distributed: evaluate alert rules over ClickHouse and serve /api/v1/alerts and /api/v1/rules'),
+  ).action((opts: RunOptions) => run(opts, { collector: false, processor: false, alerts: true, api: true }));
 }
 
 function withRunOptions(command: Command): Command {

@@ -117,6 +117,14 @@ export const apiSchema = z
   })
   .strict();
 
+export const alertsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Rule files (YAML); relative paths are relative to the working directory. */
+    rule_files: z.array(z.string().min(1)).default([]),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     data_dir: z.string().min(1).default('./data'),
@@ -126,6 +134,7 @@ export const configSchema = z
     collector: collectorSchema.prefault({}),
     processor: processorSchema.prefault({}),
     api: apiSchema.prefault({}),
+    alerts: alertsSchema.prefault({}),
   })
   .strict();
 
