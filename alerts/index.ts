@@ -8,3 +8,7 @@ export { loadRuleFiles } from './config/load-rule-files.ts';
 export type { RuleProblem } from './config/load-rule-files.ts';
 export type { Rule, RuleGroup } from './config/rule-schema.ts';
 export { runRuleTestFiles } from './testing/run-rule-tests.ts';
+export { createNotificationPipeline, loadNotificationConfig } from './dispatch/notification-pipeline.ts';
+export type { NotificationPipeline } from './dispatch/notification-pipeline.ts';
+export { Dispatcher } from './dispatch/dispatcher.ts';
+export { silencesRouter } from './api/silences-router.ts';

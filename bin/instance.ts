@@ -6,7 +6,17 @@ import type { Logger } from '../core/telemetry/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
 import type { Router } from 'express';
-import { AlertsEngine, alertsRouter, LoggingNotifier, loadRuleFiles } from '../alerts/index.ts';
+import {
+  AlertsEngine,
+  alertsRouter,
+  createNotificationPipeline,
+  loadNotificationConfig,
+  LoggingNotifier,
+  loadRuleFiles,
+  silencesRouter,
+  type Notifier,
+} from '../alerts/index.ts';
+import { systemClock } from '../core/clock/index.ts';
 import { ApiServer } from '../dashboards/index.ts';
 import { Processor } from '../processor/index.ts';
 
@@ -137,10 +147,20 @@ export class VigilInstance {
       if (!rules.ok) {
         throw new Error(`invalid alert rules:\n${rules.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}`);
       }
+      let notifier: Notifier = new LoggingNotifier(this.logger.child({ component: 'notifier' }));
+      const file = this.config.alerts.notification_file;
+      if (file) {
+        const loaded = await loadNotificationConfig(file);
+        if (!loaded.ok) throw new Error(`invalid notification config:\n  ${loaded.problems.join('\n  ')}`);
+        const pipeline = createNotificationPipeline(loaded.config, this.store!, systemClock, this.logger.child({ component: 'dispatch' }));
+        this.apiRoutes.push(silencesRouter(pipeline.silences, pipeline.dispatcher));
+        await this.startComponent(pipeline.dispatcher);
+        notifier = pipeline.dispatcher;
+      }
       this.alerts = new AlertsEngine({
         store: this.store!,
         groups: rules.groups,
-        notifier: new LoggingNotifier(this.logger.child({ component: 'notifier' })),
+        notifier,
         logger: this.logger.child({ component: 'alerts' }),
       });
       this.apiRoutes.push(alertsRouter(this.alerts));

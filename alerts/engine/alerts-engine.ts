@@ -69,6 +69,12 @@ export class AlertsEngine {
   async start(): Promise<void> {
     if (this.timers.length > 0) return;
     await this.load();
+    // Hand alerts that were firing before a restart to the notifier again: its notification
+    // log, not this engine, decides that nothing is re-sent.
+    const restored = this.alerts()
+      .filter((a) => a.state === 'firing')
+      .map((a): AlertTransition => ({ at: this.clock.now(), rule: a.rule, group: a.group, fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, from: 'firing', to: 'firing', value: a.value, activeAt: a.activeAt, firedAt: a.firedAt }));
+    if (restored.length > 0) await this.options.notifier.notify(restored);
     for (const group of this.options.groups) {
       const run = () => {
         const evaluation: Promise<void> = this.evaluateGroup(group.name)

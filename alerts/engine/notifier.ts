@@ -11,7 +11,7 @@ export class LoggingNotifier implements Notifier {
   constructor(private readonly logger: Logger) {}
   async notify(transitions: AlertTransition[]): Promise<void> {
     for (const t of transitions) {
-      if (t.to === 'firing' || t.to === 'resolved') this.logger.info({ alert: t.rule, labels: t.labels, value: t.value, state: t.to }, 'alert state changed');
+      if (t.from !== t.to && (t.to === 'firing' || t.to === 'resolved')) this.logger.info({ alert: t.rule, labels: t.labels, value: t.value, state: t.to }, 'alert state changed');
     }
   }
 }

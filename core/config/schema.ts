@@ -122,6 +122,8 @@ export const alertsSchema = z
     enabled: z.boolean().default(true),
     /** Rule files (YAML); relative paths are relative to the working directory. */
     rule_files: z.array(z.string().min(1)).default([]),
+    /** Alertmanager-style routes, receivers and inhibit rules (YAML); without it alerts are logged. */
+    notification_file: z.string().min(1).optional(),
   })
   .strict();
 

@@ -8,6 +8,8 @@ export interface RetryPolicy {
   /** Whether an error is worth another attempt; permanent errors end retrying at once. */
   isRetryable: (error: unknown) => boolean;
   onRetry?: (error: unknown, attempt: number) => void;
+  /** A delay the failure itself asks for (HTTP Retry-After), waited before the backoff. */
+  retryAfterMs?: (error: unknown) => number | undefined;
   signal?: AbortSignal;
 }
 
@@ -36,7 +38,11 @@ export async function withRetry<T>(operation: () => Promise<T>, policy: RetryPol
       maxRetryTime: policy.maxElapsedMs,
       signal: policy.signal,
       shouldRetry: () => Date.now() - started < policy.maxElapsedMs,
-      onFailedAttempt: (error) => policy.onRetry?.(error, error.attemptNumber),
+      onFailedAttempt: async (error) => {
+        policy.onRetry?.(error, error.attemptNumber);
+        const wait = policy.retryAfterMs?.(error);
+        if (wait && wait > 0 && Date.now() - started + wait < policy.maxElapsedMs) await new Promise((r) => setTimeout(r, wait));
+      },
     },
   );
 }

@@ -6,7 +6,7 @@ describe('cluster DDL', () => {
 
   it('renders every table ON CLUSTER with a Replicated engine and a replicated dedup window', () => {
     const tables = statements.filter((s) => s.startsWith('CREATE TABLE'));
-    expect(tables.length).toBe(12);
+    expect(tables.length).toBe(14);
     for (const ddl of tables) {
       expect(ddl).toContain('ON CLUSTER `prod`');
       expect(ddl).toMatch(/ENGINE = Replicated(MergeTree|AggregatingMergeTree|ReplacingMergeTree)\(/);

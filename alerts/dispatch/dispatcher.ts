@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { systemClock, type Clock } from '../../core/clock/index.ts';
+import type { Logger } from '../../core/telemetry/index.ts';
+import type { AlertTransition } from '../engine/alert-instance.ts';
+import type { Notifier } from '../engine/notifier.ts';
+import type { Inhibitor } from '../inhibit/inhibitor.ts';
+import type { NotificationLog } from '../notify/notification-log.ts';
+import type { Silences } from '../silence/silences.ts';
+import type { DispatchedAlert, Integration } from './group-message.ts';
+import { matchRoutes, type ResolvedRoute } from './route.ts';
+
+interface AggregationGroup {
+  key: string;
+  route: ResolvedRoute;
+  labels: Record<string, string>;
+  alerts: Map<string, DispatchedAlert>;
+  nextFlush: number;
+}
+
+export interface ReceiverStatus {
+  sent: number;
+  failed: number;
+  lastError?: string;
+  lastSentAt?: number;
+}
+
+export interface DispatcherOptions {
+  route: ResolvedRoute;
+  receivers: Map<string, Integration[]>;
+  inhibitor: Inhibitor;
+  silences: Silences;
+  log: NotificationLog;
+  externalUrl: string;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/**
+ * Alertmanager's dispatch: route, group (group_wait, group_interval, repeat_interval), then per
+ * notification inhibit → silence → dedup against the notification log → send → log.
+ * Time is injected; tick() does everything that is due.
+ */
+export class Dispatcher implements Notifier {
+  private readonly groups = new Map<string, AggregationGroup>();
+  private readonly clock: Clock;
+  readonly status = new Map<string, ReceiverStatus>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.clock = options.clock ?? systemClock;
+    for (const name of options.receivers.keys()) this.status.set(name, { sent: 0, failed: 0 });
+  }
+
+  async start(): Promise<void> {
+    if (this.timer) return;
+    await this.options.log.load();
+    await this.options.silences.load();
+    this.timer = setInterval(() => void this.tick(), 1000);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  /** Takes the rules engine's transitions: firing alerts join their groups, resolved ones end. */
+  async notify(transitions: AlertTransition[]): Promise<void> {
+    for (const t of transitions) {
+      if (t.to !== 'firing' && t.to !== 'resolved') continue;
+      const alert: DispatchedAlert = {
+        fingerprint: t.fingerprint,
+        labels: t.labels,
+        annotations: t.annotations,
+        startsAt: t.firedAt ?? t.activeAt,
+        endsAt: t.to === 'resolved' ? t.resolvedAt : undefined,
+        generatorURL: `${this.options.externalUrl}/api/v1/rules`,
+      };
+      for (const route of matchRoutes(this.options.route, alert.labels)) this.addToGroup(route, alert);
+    }
+  }
+
+  private addToGroup(route: ResolvedRoute, alert: DispatchedAlert): void {
+    const labels =
+      route.groupBy === 'all' ? alert.labels : Object.fromEntries(route.groupBy.map((l) => [l, alert.labels[l] ?? '']));
+    const key = `{${route.id}}:${JSON.stringify(Object.entries(labels).sort())}`;
+    let group = this.groups.get(key);
+    if (!group) {
+      if (alert.endsAt !== undefined) return; // resolved before it was ever grouped: nothing to say
+      group = { key, route, labels, alerts: new Map(), nextFlush: this.clock.now() + route.groupWait };
+      this.groups.set(key, group);
+    }
+    group.alerts.set(alert.fingerprint, alert);
+  }
+
+  /** Flushes every group that is due. */
+  async tick(): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      const now = this.clock.now();
+      for (const group of [...this.groups.values()]) if (group.nextFlush <= now) await this.flush(group, now);
+    })().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  private async flush(group: AggregationGroup, now: number): Promise<void> {
+    const all = [...group.alerts.values()];
+    const firingLabels = all.filter((a) => a.endsAt === undefined).map((a) => a.labels);
+    const visible = all.filter(
+      (a) => !this.options.silences.isSilenced(a.labels) && !(a.endsAt === undefined && this.options.inhibitor.isInhibited(a.labels, firingLabels)),
+    );
+    const firing = visible.filter((a) => a.endsAt === undefined);
+    const resolved = visible.filter((a) => a.endsAt !== undefined);
+    const hash = createHash('sha256').update(`${firing.map((a) => a.fingerprint).sort().join(',')}|${resolved.map((a) => a.fingerprint).sort().join(',')}`).digest('hex').slice(0, 16);
+    const receiver = group.route.receiver;
+    for (const [i, integration] of (this.options.receivers.get(receiver) ?? []).entries()) {
+      const logName = `${receiver}/${integration.name}/${i}`;
+      const last = this.options.log.last(logName, group.key);
+      const alerts = integration.sendResolved ? visible : firing;
+      if (alerts.length === 0) continue;
+      const changed = last?.hash !== hash;
+      const repeatDue = firing.length > 0 && (!last || now - last.sentAt >= group.route.repeatInterval);
+      if (!changed && !repeatDue) continue;
+      if (!changed && firing.length === 0) continue;
+      const status = this.status.get(receiver)!;
+      try {
+        await integration.notify({
+          receiver,
+          groupKey: group.key,
+          groupLabels: group.labels,
+          status: firing.length > 0 ? 'firing' : 'resolved',
+          alerts,
+          externalURL: this.options.externalUrl,
+        });
+        status.sent += 1;
+        status.lastSentAt = now;
+        await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'sent', firing: firing.map((a) => a.fingerprint), resolved: resolved.map((a) => a.fingerprint) });
+      } catch (err) {
+        status.failed += 1;
+        status.lastError = (err as Error).message;
+        this.options.logger.warn({ receiver, integration: integration.name, err: status.lastError }, 'notification failed');
+        await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'failed', firing: [], resolved: [], error: status.lastError });
+      }
+    }
+    for (const a of all) if (a.endsAt !== undefined) group.alerts.delete(a.fingerprint);
+    if (group.alerts.size === 0) this.groups.delete(group.key);
+    else group.nextFlush = now + group.route.groupInterval;
+  }
+}

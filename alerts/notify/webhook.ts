@@ -1,0 +1,82 @@
+import { createHmac } from 'node:crypto';
+import { withRetry } from '../../core/retry/index.ts';
+import type { WebhookConfig } from '../dispatch/notification-config.ts';
+import { commonLabels, type GroupMessage, type Integration } from '../dispatch/group-message.ts';
+
+/** A failed delivery; retryable for network errors, 5xx and 429 (Alertmanager's rule). */
+class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** Alertmanager's webhook payload, version "4", so tools that read Alertmanager webhooks read vigil's. */
+export function webhookPayload(message: GroupMessage, maxAlerts: number) {
+  const alerts = maxAlerts > 0 ? message.alerts.slice(0, maxAlerts) : message.alerts;
+  return {
+    version: '4',
+    groupKey: message.groupKey,
+    truncatedAlerts: message.alerts.length - alerts.length,
+    status: message.status,
+    receiver: message.receiver,
+    groupLabels: message.groupLabels,
+    commonLabels: commonLabels(message.alerts.map((a) => a.labels)),
+    commonAnnotations: commonLabels(message.alerts.map((a) => a.annotations)),
+    externalURL: message.externalURL,
+    alerts: alerts.map((a) => ({
+      status: a.endsAt === undefined ? 'firing' : 'resolved',
+      labels: a.labels,
+      annotations: a.annotations,
+      startsAt: new Date(a.startsAt).toISOString(),
+      endsAt: a.endsAt === undefined ? ZERO_TIME : new Date(a.endsAt).toISOString(),
+      generatorURL: a.generatorURL,
+      fingerprint: a.fingerprint,
+    })),
+  };
+}
+
+export class WebhookIntegration implements Integration {
+  readonly name = 'webhook';
+  readonly sendResolved: boolean;
+
+  constructor(private readonly config: WebhookConfig) {
+    this.sendResolved = config.send_resolved;
+  }
+
+  async notify(message: GroupMessage): Promise<void> {
+    const body = JSON.stringify(webhookPayload(message, this.config.max_alerts));
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'vigil', ...this.config.headers };
+    if (this.config.hmac_secret) headers['X-Vigil-Signature'] = `sha256=${createHmac('sha256', this.config.hmac_secret).update(body).digest('hex')}`;
+    await withRetry(() => this.post(body, headers), {
+      maxElapsedMs: this.config.max_retry_time,
+      initialDelayMs: 200,
+      maxDelayMs: 10_000,
+      isRetryable: (e) => e instanceof DeliveryError && e.retryable,
+      retryAfterMs: (e) => (e instanceof DeliveryError ? e.retryAfterMs : undefined),
+    });
+  }
+
+  private async post(body: string, headers: Record<string, string>): Promise<void> {
+    let response: Response;
+    try {
+      response = await fetch(this.config.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(this.config.timeout) });
+    } catch (err) {
+      throw new DeliveryError(`webhook ${redact(this.config.url)}: ${(err as Error).message}`, true);
+    }
+    await response.arrayBuffer().catch(() => {});
+    if (response.ok) return;
+    const retryable = response.status >= 500 || response.status === 429;
+    const after = Number(response.headers.get('retry-after'));
+    throw new DeliveryError(`webhook ${redact(this.config.url)} answered ${response.status}`, retryable, Number.isFinite(after) && after > 0 ? after * 1000 : undefined);
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^/:@\s]*):[^/@\s]*@/, '//$1:<redacted>@');
+}
