@@ -1,47 +1,69 @@
-import { readFile, statfs } from 'node:fs/promises';
-import type { Metric, NumberDataPoint } from '../../../core/model/index.ts';
-import { gauge, point, sum, type ScrapeContext } from './points.ts';
+import { readFile, statfs as nodeStatfs } from 'node:fs/promises';
+import type { Metric } from '../../../core/model/index.ts';
+import { gauge, sum, type Sample, type ScrapeContext } from './points.ts';
 
-// Kernel and container pseudo filesystems say nothing about disk space.
+/** The statfs(2) fields the usage figures need; injectable so tests get exact numbers. */
+export type Statfs = (path: string) => Promise<{ bsize: number; blocks: number; bfree: number; bavail: number }>;
+
+// Kernel, memory and container filesystems: their "disk space" is RAM, an image, or nothing.
 const PSEUDO = new Set([
-  'proc', 'sysfs', 'devtmpfs', 'devpts', 'tmpfs', 'cgroup', 'cgroup2', 'mqueue', 'securityfs', 'debugfs', 'tracefs',
-  'pstore', 'bpf', 'autofs', 'hugetlbfs', 'configfs', 'fusectl', 'binfmt_misc', 'nsfs', 'rpc_pipefs', 'overlay', 'squashfs', 'ramfs',
+  'proc', 'sysfs', 'devtmpfs', 'devpts', 'tmpfs', 'ramfs', 'cgroup', 'cgroup2', 'mqueue', 'securityfs', 'debugfs',
+  'tracefs', 'pstore', 'bpf', 'autofs', 'hugetlbfs', 'configfs', 'fusectl', 'binfmt_misc', 'nsfs', 'rpc_pipefs',
+  'nfsd', 'efivarfs', 'selinuxfs', 'overlay', 'squashfs', 'fuse.lxcfs', 'fuse.gvfsd-fuse', 'fuse.portal',
 ]);
 
-/** system.filesystem.usage (bytes used/free) and utilization per real mounted filesystem. */
-export async function filesystemMetrics(ctx: ScrapeContext): Promise<Metric[]> {
-  const mounts = (await readFile(`${ctx.procRoot}/mounts`, 'utf8'))
-    .split('\n')
-    .map((l) => l.split(' '))
-    .filter((f) => f.length >= 3)
-    .map(([device, mountpoint, type]) => ({ device: device!, mountpoint: unescapeMount(mountpoint!), type: type! }));
-  let real = mounts.filter((m) => !PSEUDO.has(m.type));
-  // In a container everything may be overlay: report the root filesystem rather than nothing.
-  if (real.length === 0) real = mounts.filter((m) => m.mountpoint === '/').slice(0, 1);
-  const seen = new Set<string>();
-  const usage: NumberDataPoint[] = [];
-  const utilization: NumberDataPoint[] = [];
-  for (const m of real) {
-    if (seen.has(m.mountpoint)) continue;
-    seen.add(m.mountpoint);
+interface Mount {
+  device: string;
+  mountpoint: string;
+  type: string;
+}
+
+/**
+ * system.filesystem.usage (bytes used and free) and system.filesystem.utilization for each real
+ * mounted filesystem. Free is what unprivileged users can still write, and utilization is
+ * used / (used + free), the figure df shows as Use%.
+ */
+export async function filesystemMetrics(ctx: ScrapeContext, statfs: Statfs = nodeStatfs): Promise<Metric[]> {
+  const mounts = realMounts(await readFile(`${ctx.procRoot}/mounts`, 'utf8'));
+  const usage: Sample[] = [];
+  const utilization: Sample[] = [];
+  for (const m of mounts) {
     let stats;
     try {
       stats = await statfs(m.mountpoint);
     } catch {
-      continue; // unmounted or unreadable since /proc/mounts was read
+      continue; // unmounted since /proc/mounts was read, or not ours to look at
     }
-    const total = stats.blocks * stats.bsize;
+    const used = (stats.blocks - stats.bfree) * stats.bsize;
     const free = stats.bavail * stats.bsize;
-    const used = total - stats.bfree * stats.bsize;
     const labels = { 'system.device': m.device, 'system.filesystem.mountpoint': m.mountpoint, 'system.filesystem.type': m.type };
-    usage.push(point(used, { ...labels, 'system.filesystem.state': 'used' }, ctx));
-    usage.push(point(free, { ...labels, 'system.filesystem.state': 'free' }, ctx));
-    utilization.push(point(total > 0 ? used / (used + free) : 0, labels, ctx));
+    usage.push({ value: used, attributes: { ...labels, 'system.filesystem.state': 'used' } });
+    usage.push({ value: free, attributes: { ...labels, 'system.filesystem.state': 'free' } });
+    utilization.push({ value: used + free > 0 ? used / (used + free) : 0, attributes: labels });
   }
-  return usage.length > 0 ? [sum('system.filesystem.usage', 'By', usage, false), gauge('system.filesystem.utilization', '1', utilization)] : [];
+  if (usage.length === 0) return [];
+  return [
+    sum(ctx, { name: 'system.filesystem.usage', unit: 'By', description: 'Bytes used and free on each filesystem.', integer: true, monotonic: false }, usage),
+    gauge(ctx, { name: 'system.filesystem.utilization', unit: '1', description: 'Share of each filesystem in use.' }, utilization),
+  ];
 }
 
-/** /proc/mounts escapes spaces and tabs as octal (\040). */
+/** One entry per mountpoint, pseudo filesystems left out; the root filesystem if nothing else is left. */
+export function realMounts(procMounts: string): Mount[] {
+  // A later mount on the same point hides the earlier one, and statfs sees the later.
+  const visible = new Map<string, Mount>();
+  for (const line of procMounts.split('\n')) {
+    const [device, mountpoint, type] = line.split(' ');
+    if (device && mountpoint && type) visible.set(unescapeMount(mountpoint), { device, mountpoint: unescapeMount(mountpoint), type });
+  }
+  const real = [...visible.values()].filter((m) => !PSEUDO.has(m.type));
+  if (real.length > 0) return real;
+  // In a container the root is usually overlay: report it rather than no disk at all.
+  const root = visible.get('/');
+  return root ? [root] : [];
+}
+
+/** /proc/mounts escapes space, tab, newline and backslash as octal (\040). */
 function unescapeMount(path: string): string {
   return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
 }

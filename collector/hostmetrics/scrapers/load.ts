@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Metric } from '../../../core/model/index.ts';
-import { gauge, point, sum, type ScrapeContext } from './points.ts';
+import { gauge, type ScrapeContext } from './points.ts';
 
-/** Load averages and the process count, both from /proc/loadavg ("0.1 0.2 0.3 2/345 6789"). */
+/** system.cpu.load_average.1m|5m|15m from /proc/loadavg ("0.50 0.25 0.10 3/123 4567"). */
 export async function loadMetrics(ctx: ScrapeContext): Promise<Metric[]> {
-  const fields = (await readFile(`${ctx.procRoot}/loadavg`, 'utf8')).trim().split(/\s+/);
-  const [one, five, fifteen] = fields.slice(0, 3).map(Number);
-  const processes = Number(fields[3]?.split('/')[1] ?? 0);
-  return [
-    gauge('system.cpu.load_average.1m', '{thread}', [point(one ?? 0, {}, ctx)]),
-    gauge('system.cpu.load_average.5m', '{thread}', [point(five ?? 0, {}, ctx)]),
-    gauge('system.cpu.load_average.15m', '{thread}', [point(fifteen ?? 0, {}, ctx)]),
-    sum('system.process.count', '{process}', [point(processes, {}, ctx)], false),
-  ];
+  const text = await readFile(`${ctx.procRoot}/loadavg`, 'utf8');
+  const averages = text.trim().split(/\s+/).slice(0, 3).map(Number);
+  if (averages.length < 3 || averages.some((v) => !Number.isFinite(v))) throw new Error(`${ctx.procRoot}/loadavg: unexpected format`);
+  return (['1m', '5m', '15m'] as const).map((window, i) =>
+    gauge(ctx, { name: `system.cpu.load_average.${window}`, unit: '{thread}', description: `Average runnable and uninterruptible threads over ${window}.` }, [
+      { value: averages[i]! },
+    ]),
+  );
 }
