@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerQueryCommand } from './commands/query.ts';
 import { registerRulesCommands } from './commands/rules.ts';
+import { registerSilenceCommands } from './commands/silence.ts';
 import { registerStartCommand } from './commands/start.ts';
 
 const program = new Command()
@@ -14,5 +15,6 @@ registerStartCommand(program);
 registerConfigCommands(program);
 registerQueryCommand(program);
 registerRulesCommands(program);
+registerSilenceCommands(program);
 
 await program.parseAsync(process.argv);

@@ -42,6 +42,8 @@ export interface DispatcherOptions {
  */
 export class Dispatcher implements Notifier {
   private readonly groups = new Map<string, AggregationGroup>();
+  /** Every firing alert, whatever its group: inhibition looks across groups. */
+  private readonly firing = new Map<string, Record<string, string>>();
   private readonly clock: Clock;
   readonly status = new Map<string, ReceiverStatus>();
   private timer: NodeJS.Timeout | undefined;
@@ -77,6 +79,8 @@ export class Dispatcher implements Notifier {
         endsAt: t.to === 'resolved' ? t.resolvedAt : undefined,
         generatorURL: `${this.options.externalUrl}/api/v1/rules`,
       };
+      if (alert.endsAt === undefined) this.firing.set(alert.fingerprint, alert.labels);
+      else this.firing.delete(alert.fingerprint);
       for (const route of matchRoutes(this.options.route, alert.labels)) this.addToGroup(route, alert);
     }
   }
@@ -106,7 +110,7 @@ export class Dispatcher implements Notifier {
 
   private async flush(group: AggregationGroup, now: number): Promise<void> {
     const all = [...group.alerts.values()];
-    const firingLabels = all.filter((a) => a.endsAt === undefined).map((a) => a.labels);
+    const firingLabels = [...this.firing.values()];
     const visible = all.filter(
       (a) => !this.options.silences.isSilenced(a.labels) && !(a.endsAt === undefined && this.options.inhibitor.isInhibited(a.labels, firingLabels)),
     );

@@ -20,10 +20,9 @@ export class Inhibitor {
         matchesAll(rule.target, target) &&
         firing.some(
           (source) =>
-            source !== target &&
-            matchesAll(rule.source, source) &&
             // An alert matching both sides does not inhibit itself.
-            !(matchesAll(rule.target, source) && rule.equal.every((l) => source[l] === target[l]) && sameLabels(source, target)) &&
+            !sameLabels(source, target) &&
+            matchesAll(rule.source, source) &&
             rule.equal.every((l) => (source[l] ?? '') === (target[l] ?? '')),
         ),
     );

@@ -24,7 +24,7 @@ class GatedStore implements Store {
   shutdown() { return this.inner.shutdown(); }
   exec(sql: string) { return this.inner.exec(sql); }
   query<T>(sql: string, params?: Record<string, unknown>) { return this.inner.query<T>(sql, params); }
-  readOnlyQuery(sql: string, limits: { maxExecutionTimeMs: number; maxResultRows: number }) { return this.inner.readOnlyQuery(sql, limits); }
+  readOnlyQuery(sql: string, limits: { maxExecutionTimeMs: number; maxResultRows: number }, params?: Record<string, unknown>) { return this.inner.readOnlyQuery(sql, limits, params); }
   async insertRows(table: string, rows: readonly object[]) {
     await this.gate;
     return this.inner.insertRows(table, rows);
