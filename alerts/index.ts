@@ -12,3 +12,4 @@ export { createNotificationPipeline, loadNotificationConfig } from './dispatch/n
 export type { NotificationPipeline } from './dispatch/notification-pipeline.ts';
 export { Dispatcher } from './dispatch/dispatcher.ts';
 export { silencesRouter } from './api/silences-router.ts';
+export { KafkaLeadership } from './ha/kafka-leadership.ts';

@@ -5,7 +5,7 @@ import { createStore, migrate, schemaOptions, type Store } from '../core/store/i
 import type { Logger } from '../core/telemetry/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
-import type { Router } from 'express';
+import { Router } from 'express';
 import {
   AlertsEngine,
   alertsRouter,
@@ -13,6 +13,7 @@ import {
   loadNotificationConfig,
   LoggingNotifier,
   loadRuleFiles,
+  KafkaLeadership,
   silencesRouter,
   type Notifier,
 } from '../alerts/index.ts';
@@ -148,19 +149,31 @@ export class VigilInstance {
         throw new Error(`invalid alert rules:\n${rules.problems.map((p) => `  ${p.file}: ${p.path}: ${p.message}`).join('\n')}`);
       }
       let notifier: Notifier = new LoggingNotifier(this.logger.child({ component: 'notifier' }));
+      const leadership = this.config.alerts.ha ? this.createLeadership() : undefined;
+      const isActive = leadership ? () => leadership.isLeader : undefined;
       const file = this.config.alerts.notification_file;
       if (file) {
         const loaded = await loadNotificationConfig(file);
         if (!loaded.ok) throw new Error(`invalid notification config:\n  ${loaded.problems.join('\n  ')}`);
-        const pipeline = createNotificationPipeline(loaded.config, this.store!, systemClock, this.logger.child({ component: 'dispatch' }));
+        const pipeline = createNotificationPipeline(loaded.config, this.store!, systemClock, this.logger.child({ component: 'dispatch' }), isActive);
         this.apiRoutes.push(silencesRouter(pipeline.silences, pipeline.dispatcher));
+        if (leadership) {
+          // Every instance learns what any leader sent, so a new leader does not send it again.
+          leadership.onRecord = (record) => pipeline.dispatcher.log.merge(record);
+          pipeline.dispatcher.log.replicate = (record) => leadership.publish(record);
+        }
         await this.startComponent(pipeline.dispatcher);
         notifier = pipeline.dispatcher;
+      }
+      if (leadership) {
+        await this.startComponent(leadership);
+        this.apiRoutes.push(Router().get('/api/v1/ha', (_req, res) => void res.json({ leader: leadership.isLeader })));
       }
       this.alerts = new AlertsEngine({
         store: this.store!,
         groups: rules.groups,
         notifier,
+        isActive,
         logger: this.logger.child({ component: 'alerts' }),
       });
       this.apiRoutes.push(alertsRouter(this.alerts));
@@ -189,6 +202,20 @@ export class VigilInstance {
       }
     }
     if (components.length > 0) this.logger.info('vigil stopped');
+  }
+
+  private createLeadership(): KafkaLeadership {
+    const kafka = this.config.bus.kafka;
+    if (kafka.brokers.length === 0) throw new Error('alerts.ha needs Kafka: set bus.kafka.brokers (or VIGIL_KAFKA_BROKERS)');
+    return new KafkaLeadership({
+      brokers: kafka.brokers,
+      clientId: kafka.client_id,
+      groupId: `${kafka.client_id}-alerts`,
+      leaderTopic: 'vigil_alerts_leader',
+      logTopic: 'vigil_notification_log',
+      sessionTimeoutMs: kafka.session_timeout,
+      logger: this.logger.child({ component: 'ha' }),
+    });
   }
 
   private async startComponent(component: Component): Promise<void> {

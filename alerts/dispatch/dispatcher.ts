@@ -33,6 +33,8 @@ export interface DispatcherOptions {
   externalUrl: string;
   logger: Logger;
   clock?: Clock;
+  /** In HA mode, only the leader sends; standbys keep their groups but stay quiet. */
+  isActive?: () => boolean;
 }
 
 /**
@@ -52,6 +54,10 @@ export class Dispatcher implements Notifier {
   constructor(private readonly options: DispatcherOptions) {
     this.clock = options.clock ?? systemClock;
     for (const name of options.receivers.keys()) this.status.set(name, { sent: 0, failed: 0 });
+  }
+
+  get log(): NotificationLog {
+    return this.options.log;
   }
 
   async start(): Promise<void> {
@@ -100,6 +106,7 @@ export class Dispatcher implements Notifier {
 
   /** Flushes every group that is due. */
   async tick(): Promise<void> {
+    if (this.options.isActive && !this.options.isActive()) return;
     if (this.ticking) return this.ticking;
     this.ticking = (async () => {
       const now = this.clock.now();

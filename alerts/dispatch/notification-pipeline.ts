@@ -37,7 +37,13 @@ export interface NotificationPipeline {
   silences: Silences;
 }
 
-export function createNotificationPipeline(config: NotificationConfig, store: Store, clock: Clock, logger: Logger): NotificationPipeline {
+export function createNotificationPipeline(
+  config: NotificationConfig,
+  store: Store,
+  clock: Clock,
+  logger: Logger,
+  isActive?: () => boolean,
+): NotificationPipeline {
   const receivers = new Map<string, Integration[]>(
     config.receivers.map((r) => [r.name, [...r.webhook_configs.map((c) => new WebhookIntegration(c)), ...r.email_configs.map((c) => new EmailIntegration(c))]]),
   );
@@ -51,6 +57,7 @@ export function createNotificationPipeline(config: NotificationConfig, store: St
     externalUrl: config.external_url,
     logger,
     clock,
+    isActive,
   });
   return { dispatcher, silences };
 }

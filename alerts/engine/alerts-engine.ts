@@ -26,6 +26,8 @@ export interface AlertsEngineOptions {
   clock?: Clock;
   /** A rule query running longer than this fails that rule's evaluation only. Default: the group interval. */
   queryTimeoutMs?: number;
+  /** In HA mode, only the leader evaluates. */
+  isActive?: () => boolean;
 }
 
 /**
@@ -77,6 +79,7 @@ export class AlertsEngine {
     if (restored.length > 0) await this.options.notifier.notify(restored);
     for (const group of this.options.groups) {
       const run = () => {
+        if (this.options.isActive && !this.options.isActive()) return;
         const evaluation: Promise<void> = this.evaluateGroup(group.name)
           .then(() => undefined, (err) => this.options.logger.error({ group: group.name, err: (err as Error).message }, 'group evaluation failed'))
           .finally(() => this.running.delete(evaluation));

@@ -4,27 +4,20 @@
  * {{ humanizePercentage $value }}. Anything else is rejected when rules are loaded.
  */
 const EXPRESSION = /\{\{\s*(.*?)\s*\}\}/g;
+/** n scaled down by `base` while it is at least `base`, with the unit reached. */
+function scaled(n: number, base: number, units: string[]): string {
+  let v = n;
+  let i = 0;
+  while (Math.abs(v) >= base && i < units.length - 1) {
+    v /= base;
+    i++;
+  }
+  return `${Number(v.toPrecision(4))}${units[i]}`;
+}
+
 const HELPERS: Record<string, (n: number) => string> = {
-  humanize: (n) => {
-    const units = ['', 'k', 'M', 'G', 'T', 'P'];
-    let v = n;
-    let i = 0;
-    while (Math.abs(v) >= 1000 && i < units.length - 1) {
-      v /= 1000;
-      i++;
-    }
-    return `${Number(v.toPrecision(4))}${units[i]}`;
-  },
-  humanize1024: (n) => {
-    const units = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi'];
-    let v = n;
-    let i = 0;
-    while (Math.abs(v) >= 1024 && i < units.length - 1) {
-      v /= 1024;
-      i++;
-    }
-    return `${Number(v.toPrecision(4))}${units[i]}`;
-  },
+  humanize: (n) => scaled(n, 1000, ['', 'k', 'M', 'G', 'T', 'P']),
+  humanize1024: (n) => scaled(n, 1024, ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi']),
   humanizePercentage: (n) => `${Number((n * 100).toPrecision(4))}%`,
   humanizeDuration: (n) => {
     if (n < 1) return `${Number((n * 1000).toPrecision(4))}ms`;

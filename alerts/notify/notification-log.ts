@@ -12,7 +12,17 @@ export interface LogEntry {
 export class NotificationLog {
   private readonly entries = new Map<string, LogEntry>();
 
+  /** Set in HA mode: shares each sent entry with the other instances. */
+  replicate?: (entry: { receiver: string; groupKey: string; hash: string; sentAt: number }) => Promise<void>;
+
   constructor(private readonly store: Store) {}
+
+  /** An entry another instance sent; the newest per receiver and group wins. */
+  merge(entry: { receiver: string; groupKey: string; hash: string; sentAt: number }): void {
+    const key = this.key(entry.receiver, entry.groupKey);
+    const current = this.entries.get(key);
+    if (!current || current.sentAt <= entry.sentAt) this.entries.set(key, { hash: entry.hash, sentAt: entry.sentAt });
+  }
 
   private key(receiver: string, groupKey: string) {
     return `${receiver}\u0000${groupKey}`;
@@ -40,7 +50,10 @@ export class NotificationLog {
     resolved: string[];
     error?: string;
   }): Promise<void> {
-    if (entry.status === 'sent') this.entries.set(this.key(entry.receiver, entry.groupKey), { hash: entry.hash, sentAt: entry.at });
+    if (entry.status === 'sent') {
+      this.entries.set(this.key(entry.receiver, entry.groupKey), { hash: entry.hash, sentAt: entry.at });
+      await this.replicate?.({ receiver: entry.receiver, groupKey: entry.groupKey, hash: entry.hash, sentAt: entry.at });
+    }
     await this.store.insertRows('vigil_notifications', [
       {
         sent_at: `${entry.at}000000`.padStart(19, '0'),

@@ -124,6 +124,8 @@ export const alertsSchema = z
     rule_files: z.array(z.string().min(1)).default([]),
     /** Alertmanager-style routes, receivers and inhibit rules (YAML); without it alerts are logged. */
     notification_file: z.string().min(1).optional(),
+    /** Several `vigil alerts` instances, one leading at a time through Kafka (bus.kafka.brokers). */
+    ha: z.boolean().default(false),
   })
   .strict();
 

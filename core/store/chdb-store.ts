@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { Session as ChdbSession } from 'chdb';
 import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
 import { RowBinaryEncoder } from './row-binary/row-binary-encoder.ts';
-import { engineCode, isPermanentCode, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
+import { asStoreError, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -159,14 +159,8 @@ export class ChdbStore implements Store {
     return { meta: parsed.meta, data: parsed.data, rows: parsed.rows, statistics: parsed.statistics };
   }
 
-  private async wrap<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof StoreError) throw err;
-      const message = (err as Error).message ?? String(err);
-      const code = (err as { clickhouseCode?: number }).clickhouseCode ?? engineCode(message);
-      throw new StoreError(cleanEngineMessage(message), !isPermanentCode(code), code, { cause: err });
-    }
+  private wrap<T>(run: () => Promise<T>): Promise<T> {
+    return asStoreError(run, (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage);
   }
+
 }

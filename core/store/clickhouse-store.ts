@@ -1,6 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
-import { engineCode, isPermanentCode, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
+import { asStoreError, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 export interface ClickHouseStoreOptions {
   url: string;
@@ -92,17 +92,17 @@ export class ClickHouseStore implements Store {
     });
   }
 
-  private async wrap<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      if (err instanceof StoreError) throw err;
-      const message = (err as Error).message ?? String(err);
-      const rawCode = (err as { code?: string }).code;
-      const code = rawCode && /^\d+$/.test(rawCode) ? Number(rawCode) : engineCode(message);
-      throw new StoreError(cleanEngineMessage(message), !isPermanentCode(code), code, { cause: err });
-    }
+  private wrap<T>(run: () => Promise<T>): Promise<T> {
+    return asStoreError(
+      run,
+      (err) => {
+        const raw = (err as { code?: string }).code;
+        return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
+      },
+      cleanEngineMessage,
+    );
   }
+
 }
 
 function redactUrl(url: string): string {

@@ -67,3 +67,18 @@ export function engineCode(message: string): number | undefined {
   const match = /Code: (\d+)/.exec(message);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * Runs a driver call and turns its failure into a StoreError, retryable unless the engine's
+ * code says the statement itself is wrong. `codeOf` reads the driver's own error code field.
+ */
+export async function asStoreError<T>(run: () => Promise<T>, codeOf: (err: unknown) => number | undefined, clean: (m: string) => string): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof StoreError) throw err;
+    const message = (err as Error).message ?? String(err);
+    const code = codeOf(err) ?? engineCode(message);
+    throw new StoreError(clean(message), !isPermanentCode(code), code, { cause: err });
+  }
+}

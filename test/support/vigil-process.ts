@@ -26,7 +26,7 @@ export function tempDir(prefix: string): string {
 export async function startVigil(
   dataDir: string,
   config: Record<string, unknown> = {},
-  command: 'start' | 'collector' | 'processor' = 'start',
+  command: 'start' | 'collector' | 'processor' | 'alerts' = 'start',
 ): Promise<VigilProcess> {
   const configFile = join(dataDir, '..', `${dataDir.split('/').pop()}-vigil.yaml`);
   writeFileSync(configFile, JSON.stringify(config));
