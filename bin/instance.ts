@@ -1,8 +1,10 @@
+import { join } from 'node:path';
 import { InProcessBus, KafkaBus, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
 import type { VigilConfig } from '../core/config/index.ts';
 import { encodeProtobuf, type ExportMetricsServiceRequest, type Signal } from '../core/model/index.ts';
 import { createStore, migrate, schemaOptions, type Store } from '../core/store/index.ts';
 import type { Logger } from '../core/telemetry/index.ts';
+import { FilelogReceiver } from '../collector/filelog/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
 import { Router } from 'express';
@@ -43,6 +45,7 @@ export class VigilInstance {
   readonly processor?: Processor;
   readonly otlp?: OtlpReceiver;
   readonly hostMetrics?: HostMetricsReceiver;
+  readonly filelog?: FilelogReceiver;
   readonly api?: ApiServer;
   alerts?: AlertsEngine;
   private readonly apiRoutes: Router[] = [];
@@ -122,6 +125,26 @@ export class VigilInstance {
         emit: (request) => bus.publish(topics.metrics, [metricsMessage(request)]),
       });
     }
+    const filelog = config.collector.filelog;
+    if (roles.collector && filelog.enabled && bus) {
+      this.filelog = new FilelogReceiver({
+        include: filelog.include,
+        exclude: filelog.exclude,
+        startAt: filelog.start_at,
+        pollIntervalMs: filelog.poll_interval,
+        fingerprintBytes: filelog.fingerprint_bytes,
+        maxLineBytes: filelog.max_line_bytes,
+        maxBatchBytes: filelog.max_batch_bytes,
+        multiline: filelog.multiline,
+        parser: filelog.parser,
+        serviceName: filelog.service_name,
+        hostName: hostmetrics.host_name,
+        checkpointFile: join(config.data_dir, 'filelog', 'checkpoints.json'),
+        logger: logger.child({ component: 'filelog' }),
+        emit: (request, dedupToken, size) =>
+          bus.publish(topics.logs, [{ signal: 'logs', key: 'filelog', decoded: request, size, dedupToken, bytes: () => encodeProtobuf('logs', request) }]),
+      });
+    }
     if (roles.api && config.api.enabled) {
       this.api = new ApiServer({
         host: config.api.host,
@@ -182,6 +205,7 @@ export class VigilInstance {
     if (this.api) await this.startComponent(this.api);
     if (this.otlp) await this.startComponent(this.otlp);
     if (this.hostMetrics) await this.startComponent(this.hostMetrics);
+    if (this.filelog) await this.startComponent(this.filelog);
     this.ready = true;
     this.logger.info(
       { otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus?.kind, roles: this.roles },

@@ -62,6 +62,11 @@ export class Processor {
     if (!signal) throw new Error(`processor has no signal for topic ${topic}`);
     const stored: Promise<void>[] = [];
     for (const message of messages) {
+      if (message.dedupToken) {
+        // Its publisher may send it again after a crash: an insert of its own, deduplicated.
+        stored.push(this.storeReplayable(topic, [message], message.dedupToken));
+        continue;
+      }
       this.messages += 1;
       let request: SignalRequest[typeof signal];
       try {
@@ -92,7 +97,7 @@ export class Processor {
       this.messages += 1;
       let request: SignalRequest[typeof signal];
       try {
-        request = decodeProtobuf(signal, message.value);
+        request = (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value);
       } catch (error) {
         if (!(error instanceof MalformedOtlpError) || !this.options.onMalformed) throw error;
         this.malformed += 1;

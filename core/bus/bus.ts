@@ -11,6 +11,11 @@ export interface OutgoingMessage {
   bytes(): Uint8Array;
   /** Approximate size, for memory bounds. */
   size: number;
+  /**
+   * Identity of this message's content when the publisher may send it again after a crash
+   * (a file's byte range): the in-process bus stores it as its own deduplicated insert.
+   */
+  dedupToken?: string;
 }
 
 /** What a consumer receives: one message with its position in the log. */
@@ -21,6 +26,7 @@ export interface IncomingMessage {
   key?: string;
   readonly value: Uint8Array;
   decoded?: unknown;
+  dedupToken?: string;
 }
 
 /**

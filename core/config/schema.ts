@@ -60,6 +60,57 @@ export const busSchema = z
     }
   });
 
+export const filelogSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Globs of files to tail; include rotated names (app.log*) so rotation loses nothing. */
+    include: z.array(z.string().min(1)).default([]),
+    exclude: z.array(z.string().min(1)).default([]),
+    /** For files never seen before: read them whole, or only what is written from now on. */
+    start_at: z.enum(['beginning', 'end']).default('end'),
+    poll_interval: duration.prefault('250ms'),
+    /** File identity: a hash of this many first bytes (not the name), so renames are followed. */
+    fingerprint_bytes: positiveInt.default(1000),
+    /** Longer lines are cut to this, and counted. */
+    max_line_bytes: positiveInt.default(1024 * 1024),
+    /** Bytes read per batch and file; a batch is one durable delivery and one checkpoint. */
+    max_batch_bytes: positiveInt.default(1024 * 1024),
+    multiline: z
+      .object({
+        /** A line matching this starts a record; others continue the previous one. */
+        line_start_pattern: z.string().min(1),
+        max_lines: positiveInt.default(500),
+        max_bytes: positiveInt.default(1024 * 1024),
+        /** An unfinished record is sent after the file has been quiet this long. */
+        flush_timeout: duration.prefault('1s'),
+      })
+      .strict()
+      .optional(),
+    parser: z
+      .object({
+        type: z.enum(['none', 'json', 'regex']).default('none'),
+        /** Named groups become attributes; groups "timestamp", "severity" and "body" are special. */
+        regex: z.string().optional(),
+        timestamp_field: z.string().default('timestamp'),
+        severity_field: z.string().default('level'),
+        body_field: z.string().default('message'),
+      })
+      .strict()
+      .prefault({})
+      .superRefine((p, ctx) => {
+        if (p.type === 'regex' && !p.regex) ctx.addIssue({ code: 'custom', path: ['regex'], message: 'required when type is "regex"' });
+        if (p.regex) {
+          try {
+            new RegExp(p.regex);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', path: ['regex'], message: `invalid regex: ${(err as Error).message}` });
+          }
+        }
+      }),
+    service_name: z.string().default('filelog'),
+  })
+  .strict();
+
 export const collectorSchema = z
   .object({
     otlp: z
@@ -86,6 +137,7 @@ export const collectorSchema = z
       })
       .strict()
       .prefault({}),
+    filelog: filelogSchema.prefault({}),
   })
   .strict();
 
