@@ -211,3 +211,34 @@ describe('multiline and parsers', () => {
     expect(hit!.LogAttributes).toEqual({ client: '10.0.0.1', method: 'GET', path: '/cart', status: '500' });
   });
 });
+
+describe('backpressure', () => {
+  it('pauses reading while the pipeline refuses data, then delivers everything exactly once', async () => {
+    const dir = newDir('backpressure');
+    writeFileSync(join(dir, 'app.log'), Array.from({ length: 3000 }, (_, i) => `line ${i}\n`).join(''));
+    let refusing = true;
+    let offered = 0;
+    const inner = receiver(dir);
+    const service = inner.service;
+    const { r } = receiver(dir, {
+      serviceName: service,
+      maxBatchBytes: 4096,
+      emit: async (request, dedupToken, size) => {
+        offered += 1;
+        if (refusing) throw new Error('pipeline saturated');
+        await bus.publish('otlp_logs', [{ signal: 'logs', key: 'f', decoded: request, size, dedupToken, bytes: () => encodeProtobuf('logs', request) }]);
+      },
+    });
+    await r.start();
+    await new Promise((res) => setTimeout(res, 300));
+    // While refused, each poll offers the same first batch again and reads no further.
+    expect(r.stats.delivery_failures).toBeGreaterThan(3);
+    expect(r.stats.lines).toBe(0);
+    expect(offered).toBe(r.stats.delivery_failures);
+    refusing = false;
+    await until(async () => (await lines(service)).n >= 3000, 30_000);
+    await new Promise((res) => setTimeout(res, 300));
+    await r.shutdown();
+    expect(await lines(service)).toEqual({ n: 3000, unique: 3000, sum: expectedSum(3000) });
+  });
+});
