@@ -220,3 +220,36 @@ describe('webhook receiver', () => {
     expect(received[0]!.body.truncatedAlerts).toBe(1);
   });
 });
+
+describe('mute time intervals', () => {
+  it('a route muted on weekends sends nothing then, and sends once the interval is over', async () => {
+    const saturday = Date.UTC(2027, 0, 16, 10, 0, 0); // a Saturday, 10:00 UTC
+    clock.set(saturday);
+    const { dispatcher } = pipeline({
+      route: { receiver: 'team', group_by: ['host'], group_wait: '30s', group_interval: '1m', repeat_interval: '1h', mute_time_intervals: ['weekend'] },
+      time_intervals: [{ name: 'weekend', time_intervals: [{ weekdays: ['saturday:sunday'] }] }],
+    });
+    await dispatcher.notify([alert({ host: 'a' })]);
+    const step = async (to: number) => {
+      while (clock.now() < to) {
+        clock.advance(S);
+        await dispatcher.tick();
+      }
+    };
+    await step(saturday + 10 * M);
+    expect(received).toHaveLength(0);
+    await step(Date.UTC(2027, 0, 17, 23, 59, 0)); // still Sunday
+    expect(received).toHaveLength(0);
+    await step(Date.UTC(2027, 0, 18, 0, 2, 0)); // Monday 00:02
+    expect(received).toHaveLength(1);
+  });
+
+  it('rejects a route that names an unknown interval, with its path', () => {
+    const result = notificationConfigSchema.safeParse({
+      route: { receiver: 'team', routes: [{ matchers: ['a="b"'], mute_time_intervals: ['nope'] }] },
+      receivers: [{ name: 'team' }],
+    });
+    expect(result.success).toBe(false);
+    expect(result.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toContain('route.routes.0.mute_time_intervals.0: unknown time interval "nope"');
+  });
+});

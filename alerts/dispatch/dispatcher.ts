@@ -8,6 +8,7 @@ import type { NotificationLog } from '../notify/notification-log.ts';
 import type { Silences } from '../silence/silences.ts';
 import type { DispatchedAlert, Integration } from './group-message.ts';
 import { matchRoutes, type ResolvedRoute } from './route.ts';
+import { inTimeInterval, type TimeInterval } from './time-intervals.ts';
 
 interface AggregationGroup {
   key: string;
@@ -35,6 +36,7 @@ export interface DispatcherOptions {
   clock?: Clock;
   /** In HA mode, only the leader sends; standbys keep their groups but stay quiet. */
   isActive?: () => boolean;
+  timeIntervals?: TimeInterval[];
 }
 
 /**
@@ -125,7 +127,11 @@ export class Dispatcher implements Notifier {
     const resolved = visible.filter((a) => a.endsAt !== undefined);
     const hash = createHash('sha256').update(`${firing.map((a) => a.fingerprint).sort().join(',')}|${resolved.map((a) => a.fingerprint).sort().join(',')}`).digest('hex').slice(0, 16);
     const receiver = group.route.receiver;
-    for (const [i, integration] of (this.options.receivers.get(receiver) ?? []).entries()) {
+    const muted = group.route.muteTimeIntervals.some((name) => {
+      const interval = this.options.timeIntervals?.find((t) => t.name === name);
+      return interval !== undefined && inTimeInterval(interval, now);
+    });
+    for (const [i, integration] of (muted ? [] : (this.options.receivers.get(receiver) ?? [])).entries()) {
       const logName = `${receiver}/${integration.name}/${i}`;
       const last = this.options.log.last(logName, group.key);
       const alerts = integration.sendResolved ? visible : firing;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../../core/config/index.ts';
 import { parseMatcher } from './matchers.ts';
+import { timeIntervalSchema } from './time-intervals.ts';
 
 const matcherList = z.array(z.string()).default([]).superRefine((list, ctx) => {
   list.forEach((text, i) => {
@@ -34,6 +35,8 @@ const routeSchema: z.ZodType<any> = z.lazy(() =>
       group_wait: duration.optional(),
       group_interval: duration.optional(),
       repeat_interval: duration.optional(),
+      /** Names of time_intervals during which this route sends nothing. */
+      mute_time_intervals: z.array(z.string()).default([]),
       routes: z.array(routeSchema).default([]),
     })
     .strict(),
@@ -82,6 +85,7 @@ export const notificationConfigSchema = z
     external_url: z.string().default('http://127.0.0.1:8080'),
     route: routeSchema,
     receivers: z.array(receiver).min(1),
+    time_intervals: z.array(timeIntervalSchema).default([]),
     inhibit_rules: z
       .array(z.object({ source_matchers: matcherList, target_matchers: matcherList, equal: z.array(z.string()).default([]) }).strict())
       .default([]),
@@ -90,10 +94,14 @@ export const notificationConfigSchema = z
   .superRefine((config, ctx) => {
     const names = new Set(config.receivers.map((r) => r.name));
     if (!config.route.receiver) ctx.addIssue({ code: 'custom', path: ['route', 'receiver'], message: 'the root route needs a receiver' });
+    const intervals = new Set(config.time_intervals.map((t) => t.name));
     const walk = (route: any, path: (string | number)[]) => {
       if (route.receiver && !names.has(route.receiver)) {
         ctx.addIssue({ code: 'custom', path: [...path, 'receiver'], message: `unknown receiver "${route.receiver}"` });
       }
+      (route.mute_time_intervals ?? []).forEach((name: string, i: number) => {
+        if (!intervals.has(name)) ctx.addIssue({ code: 'custom', path: [...path, 'mute_time_intervals', i], message: `unknown time interval "${name}"` });
+      });
       (route.routes ?? []).forEach((child: any, i: number) => walk(child, [...path, 'routes', i]));
     };
     walk(config.route, ['route']);

@@ -58,6 +58,7 @@ export function createNotificationPipeline(
     logger,
     clock,
     isActive,
+    timeIntervals: config.time_intervals,
   });
   return { dispatcher, silences };
 }

@@ -10,6 +10,8 @@ export interface ResolvedRoute {
   groupWait: number;
   groupInterval: number;
   repeatInterval: number;
+  /** Names of time intervals during which this route sends nothing (not inherited, as in Alertmanager). */
+  muteTimeIntervals: string[];
   routes: ResolvedRoute[];
 }
 
@@ -25,6 +27,7 @@ export function resolveRoute(input: any, parent?: ResolvedRoute, id = '0'): Reso
     groupWait: input.group_wait ?? parent?.groupWait ?? DEFAULTS.groupWait,
     groupInterval: input.group_interval ?? parent?.groupInterval ?? DEFAULTS.groupInterval,
     repeatInterval: input.repeat_interval ?? parent?.repeatInterval ?? DEFAULTS.repeatInterval,
+    muteTimeIntervals: input.mute_time_intervals ?? [],
     routes: [],
   };
   route.routes = (input.routes ?? []).map((child: any, i: number) => resolveRoute(child, route, `${id}.${i}`));
