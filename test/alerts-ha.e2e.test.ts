@@ -1,31 +1,25 @@
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startKafka, type KafkaCluster } from '../scripts/kafka/broker.ts';
 import { eventually, startVigil, tempDir, type VigilProcess } from './support/vigil-process.ts';
+import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 // Two `vigil alerts` instances on a real broker: one leads; kill it, the other takes over and
 // sends nothing the first one already sent.
 let kafka: KafkaCluster;
 let server: Server;
-const received: any[] = [];
+let received: any[] = [];
 const dirs: string[] = [];
 const instances: VigilProcess[] = [];
 let config: Record<string, unknown>;
 
 beforeAll(async () => {
   kafka = await startKafka();
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      received.push(JSON.parse(raw));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const receiver = await startWebhookReceiver();
+  server = receiver.server;
+  received = receiver.received;
   const base = tempDir('ha-files');
   dirs.push(base);
   writeFileSync(join(base, 'rules.yaml'), `groups:
@@ -39,7 +33,7 @@ beforeAll(async () => {
   writeFileSync(join(base, 'notify.yaml'), `route: { receiver: hook, group_by: [host], group_wait: 1s, group_interval: 2s, repeat_interval: 1h }
 receivers:
   - name: hook
-    webhook_configs: [{ url: "http://127.0.0.1:${(server.address() as AddressInfo).port}/" }]
+    webhook_configs: [{ url: "${receiver.url}" }]
 `);
   config = {
     log_level: 'warn',

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startVigil, tempDir, type VigilProcess } from './support/vigil-process.ts';
+import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
 // `vigil start` with rules and an Alertmanager-style notification file, a real webhook
 // receiver, silences through the CLI, and a restart that must not re-send.
@@ -12,20 +12,14 @@ const ROOT = resolve(import.meta.dirname, '..');
 const dir = tempDir('notify');
 let vigil: VigilProcess;
 let server: Server;
-const received: any[] = [];
+let received: any[] = [];
 let config: Record<string, unknown>;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      received.push(JSON.parse(raw));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  const receiver = await startWebhookReceiver();
+  server = receiver.server;
+  received = receiver.received;
+  const hook = receiver.url;
   const rules = join(dir, '..', `${dir.split('/').pop()}-rules.yaml`);
   writeFileSync(rules, `groups:
   - name: always
