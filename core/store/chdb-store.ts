@@ -27,6 +27,7 @@ export class ChdbStore implements Store {
   private readonly columnTypes = new Map<string, Map<string, string>>();
   private readonly encoders = new Map<string, RowBinaryEncoder>();
   private spoolSeq = 0;
+  private serial: Promise<unknown> = Promise.resolve();
   // Binary inserts go through a file: chDB ends inline INSERT data at the first blank line,
   // which binary data contains at random (FIELD-NOTES). tmpfs keeps that off the disk.
   private readonly spoolDir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -159,8 +160,24 @@ export class ChdbStore implements Store {
     return { meta: parsed.meta, data: parsed.data, rows: parsed.rows, statistics: parsed.statistics };
   }
 
+  /**
+   * Runs one engine call at a time, and after a failed one drains what it left behind: chDB
+   * 3.4 hands the output a query wrote before failing (rows before a throwIf, a JSON header
+   * before a timeout) to the session's next query, as if that query had returned it. chDB runs
+   * one query at a time anyway, so queuing here costs nothing and keeps the next caller's
+   * query from running before the drain.
+   */
   private wrap<T>(run: () => Promise<T>): Promise<T> {
-    return asStoreError(run, (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage);
+    const result = this.serial.then(async () => {
+      try {
+        return await run();
+      } catch (err) {
+        await this.session?.queryAsync('SELECT 1', { format: 'Null' }).catch(() => {});
+        throw err;
+      }
+    });
+    this.serial = result.catch(() => {});
+    return asStoreError(() => result, (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage);
   }
 
 }
