@@ -1,17 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { FakeClock } from '../../core/clock/index.ts';
 import { formatPath } from '../../core/config/index.ts';
-import { requestToRows, type KeyValue, type Metric } from '../../core/model/index.ts';
-import { ChdbStore, migrate, type Store } from '../../core/store/index.ts';
+import type { Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { loadRuleFiles } from '../config/load-rule-files.ts';
 import type { RuleGroup } from '../config/rule-schema.ts';
 import { AlertsEngine } from '../engine/alerts-engine.ts';
-import { expandValues } from './expand-values.ts';
+import { ephemeralStore, truncateTables } from './ephemeral-store.ts';
+import { loadInputs } from './load-inputs.ts';
 import { ruleTestFileSchema, type RuleTest } from './test-file-schema.ts';
 
 export interface RuleTestResult {
@@ -20,53 +18,41 @@ export interface RuleTestResult {
   failures: string[];
 }
 
-const RESOURCE_KEYS = new Set(['host.name', 'service.name']);
-const TABLES = ['otel_logs', 'otel_metrics_gauge', 'otel_metrics_sum', 'otel_metrics_histogram', 'vigil_logs_1m', 'vigil_metrics_1m', 'vigil_alert_state', 'vigil_alerts'];
-const kv = (labels: Record<string, string>): KeyValue[] => Object.entries(labels).map(([key, v]) => ({ key, value: { stringValue: v } }));
-const split = (labels: Record<string, string>) => ({
-  resource: Object.fromEntries(Object.entries(labels).filter(([k]) => RESOURCE_KEYS.has(k))),
-  point: Object.fromEntries(Object.entries(labels).filter(([k]) => !RESOURCE_KEYS.has(k))),
-});
-const nanos = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
-
 /**
- * `vigil rules test`: promtool-style unit tests for rules, run on an ephemeral embedded store
- * (one per process: chDB allows one data directory per process), truncated between tests.
+ * `vigil rules test`: promtool-style unit tests for rules. They run on the process's ephemeral
+ * embedded store (or the one given), with the tables emptied before each test, through the
+ * same engine `vigil start` runs, on a fake clock.
  */
 export async function runRuleTestFiles(files: string[], store?: Store): Promise<RuleTestResult[]> {
-  let own: { store: ChdbStore; dir: string } | undefined;
-  if (!store) {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-test-'));
-    own = { store: new ChdbStore({ path: dir }), dir };
-    store = own.store;
-    await store.start();
-    await migrate(store, { database: store.database, ttlDays: 30 });
-  }
-  try {
-    const results: RuleTestResult[] = [];
-    for (const file of files) results.push(...(await runFile(file, store)));
-    return results;
-  } finally {
-    if (own) {
-      await own.store.shutdown();
-      rmSync(own.dir, { recursive: true, force: true });
-    }
-  }
+  const target = store ?? (await ephemeralStore());
+  const results: RuleTestResult[] = [];
+  for (const file of files) results.push(...(await runFile(file, target)));
+  return results;
 }
 
 async function runFile(file: string, store: Store): Promise<RuleTestResult[]> {
-  const doc = parseDocument(await readFile(file, 'utf8'));
-  const parsed = ruleTestFileSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    return [{ file, test: '(file)', failures: parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`) }];
+  const fileProblem = (failures: string[]) => [{ file, test: '(file)', failures }];
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    return fileProblem([`cannot read: ${(err as Error).message}`]);
   }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return fileProblem(doc.errors.map((e) => `(yaml): ${e.message.split('\n')[0]}`));
+  const parsed = ruleTestFileSchema.safeParse(doc.toJS());
+  if (!parsed.success) return fileProblem(parsed.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
   const ruleFiles = parsed.data.rule_files.map((f) => resolve(dirname(file), f));
   const rules = await loadRuleFiles(ruleFiles);
   if (!rules.ok) return [{ file, test: '(rules)', failures: rules.problems.map((p) => `${p.file}: ${p.path}: ${p.message}`) }];
+  const names = new Set(rules.groups.flatMap((g) => g.rules.map((r) => r.alert)));
   const results: RuleTestResult[] = [];
   for (const [i, test] of parsed.data.tests.entries()) {
-    for (const table of TABLES) await store.exec(`TRUNCATE TABLE IF EXISTS ${table}`);
-    const failures = await runTest(test, store, rules.groups, parsed.data.evaluation_interval);
+    await truncateTables(store);
+    const failures = test.alert_rule_test.flatMap((check, j) =>
+      names.has(check.alertname) ? [] : [`tests[${i}].alert_rule_test[${j}].alertname: no rule named "${check.alertname}" in ${parsed.data.rule_files.join(', ')}`],
+    );
+    failures.push(...(await runTest(test, store, rules.groups, parsed.data.evaluation_interval)));
     results.push({ file, test: test.name || `tests[${i}]`, failures });
   }
   return results;
@@ -79,11 +65,14 @@ async function runTest(test: RuleTest, store: Store, groups: RuleGroup[], evalua
   const clock = new FakeClock(base);
   const engine = new AlertsEngine({ store, groups, clock, notifier: { notify: async () => {} }, logger: silentLogger, queryTimeoutMs: 30_000 });
   const failures: string[] = [];
+  const errors = new Set<string>();
   let t = 0;
   for (const check of [...test.alert_rule_test].sort((a, b) => a.eval_time - b.eval_time)) {
     for (; t <= check.eval_time; t += evaluationInterval) {
       clock.set(base + t);
       for (const g of groups) await engine.evaluateGroup(g.name);
+      // A rule that fails at any step fails the test, even if it recovers later.
+      for (const r of engine.rules()) if (r.health === 'err' && r.lastEvaluation === base + t) errors.add(`rule ${r.name} failed to evaluate: ${r.lastError}`);
     }
     const got = engine
       .alerts()
@@ -99,54 +88,7 @@ async function runTest(test: RuleTest, store: Store, groups: RuleGroup[], evalua
       );
     }
   }
-  const broken = engine.rules().filter((r) => r.health === 'err');
-  for (const r of broken) failures.push(`rule ${r.name} failed to evaluate: ${r.lastError}`);
-  return failures;
-}
-
-async function loadInputs(test: RuleTest, store: Store, base: number): Promise<void> {
-  for (const s of test.input_series) {
-    const { resource, point } = split(s.labels);
-    const values = expandValues(s.values);
-    const dataPoints = values.flatMap((v, i) =>
-      v === undefined ? [] : [{ asDouble: v, attributes: kv(point), timeUnixNano: nanos(base + i * test.interval), startTimeUnixNano: nanos(base) }],
-    );
-    const metric: Metric =
-      s.type === 'sum' ? { name: s.metric, sum: { dataPoints, aggregationTemporality: 2, isMonotonic: true } } : { name: s.metric, gauge: { dataPoints } };
-    for (const t of requestToRows('metrics', { resourceMetrics: [{ resource: { attributes: kv(resource) }, scopeMetrics: [{ metrics: [metric] }] }] })) {
-      await store.insertRows(t.table, t.rows);
-    }
-  }
-  for (const h of test.input_histograms) {
-    const { resource, point } = split(h.labels);
-    const dataPoints = h.buckets.map((counts, i) => ({
-      attributes: kv(point),
-      startTimeUnixNano: nanos(base + (i - 1) * test.interval),
-      timeUnixNano: nanos(base + i * test.interval),
-      count: String(counts.reduce((a, b) => a + b, 0)),
-      sum: 0,
-      bucketCounts: counts.map(String),
-      explicitBounds: h.explicit_bounds,
-    }));
-    const metric: Metric = { name: h.metric, histogram: { dataPoints, aggregationTemporality: 1 } };
-    for (const t of requestToRows('metrics', { resourceMetrics: [{ resource: { attributes: kv(resource) }, scopeMetrics: [{ metrics: [metric] }] }] })) {
-      await store.insertRows(t.table, t.rows);
-    }
-  }
-  for (const l of test.input_logs) {
-    const { resource, point } = split(l.labels);
-    const logRecords = expandValues(l.values).flatMap((n, i) =>
-      Array.from({ length: n ?? 0 }, (_, k) => ({
-        timeUnixNano: nanos(base + i * test.interval + k),
-        severityText: l.severity,
-        body: { stringValue: l.body },
-        attributes: kv(point),
-      })),
-    );
-    for (const t of requestToRows('logs', { resourceLogs: [{ resource: { attributes: kv(resource) }, scopeLogs: [{ logRecords }] }] })) {
-      await store.insertRows(t.table, t.rows);
-    }
-  }
+  return [...failures, ...errors];
 }
 
 function withoutName(labels: Record<string, string>): Record<string, string> {
