@@ -74,6 +74,51 @@ describe('rule files', () => {
     expect(!result.ok && result.problems.map((p) => p.path)).toEqual(['groups[0].rules[0].annotations.summary', 'groups[0].rules[0].annotations.other']);
   });
 
+  it('report mistakes across rules of several kinds, each at its path', async () => {
+    const bad = file(
+      'bad-kinds.yaml',
+      `groups:
+  - name: g
+    interval: 0s
+    rules:
+      - alert: Rate
+        kind: threshold
+        metric: requests
+        aggregation: rate
+        window: 0m
+        op: ">"
+        value: 1
+      - alert: Gone
+        kind: absent
+        window: 10m
+        lookback: 5m
+        for: -1
+      - alert: Hot
+        kind: sql
+        query: SELECT 1 AS value
+        labels: { severity: page }
+      - alert: Hot
+        kind: sql
+        query: SELECT 2 AS value
+        labels: { severity: page, summary: "{{ $value }}" }
+      - alert: Hot
+        kind: sql
+        query: SELECT 3 AS value
+        labels: { severity: ticket }
+`,
+    );
+    const result = await loadRuleFiles([bad]);
+    const lines = !result.ok ? result.problems.map((p) => `${p.path}: ${p.message}`) : [];
+    expect(lines).toEqual([
+      'groups[0].interval: expected a duration above 0',
+      'groups[0].rules[0].window: expected a duration above 0',
+      'groups[0].rules[0].metric_type: aggregation "rate" is for counters: set metric_type: sum',
+      'groups[0].rules[1].for: expected a duration of 0 or more',
+      'groups[0].rules[1].lookback: must be longer than window: sources are remembered for lookback and alerted on after window',
+      'groups[0].rules[3].labels: rules[2] is also "Hot" with the same constant labels: add a label that tells them apart (e.g. severity)',
+    ]);
+  });
+
   it('accept the shipped examples', async () => {
     const examples = ['node-down', 'high-cpu', 'disk-filling', 'error-burst', 'slo-burn'].map((n) => join(import.meta.dirname, '../examples', `${n}.yaml`));
     const result = await loadRuleFiles(examples);

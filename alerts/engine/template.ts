@@ -4,33 +4,48 @@
  * {{ humanizePercentage $value }}. Anything else is rejected when rules are loaded.
  */
 const EXPRESSION = /\{\{\s*(.*?)\s*\}\}/g;
-/** n scaled down by `base` while it is at least `base`, with the unit reached. */
-function scaled(n: number, base: number, units: string[]): string {
+/** Go's %.4g: four significant digits, trailing zeros dropped. */
+const g4 = (n: number) => String(Number(n.toPrecision(4)));
+
+/** Steps n by `base` through `prefixes` while it is at least `base` (up) or below 1 (down). */
+function prefixed(n: number, base: number, up: string[], down: string[]): string {
   let v = n;
-  let i = 0;
-  while (Math.abs(v) >= base && i < units.length - 1) {
-    v /= base;
-    i++;
+  let prefix = '';
+  if (Math.abs(v) >= 1) {
+    for (const p of up) {
+      if (Math.abs(v) < base) break;
+      prefix = p;
+      v /= base;
+    }
+  } else {
+    for (const p of down) {
+      if (Math.abs(v) >= 1) break;
+      prefix = p;
+      v *= base;
+    }
   }
-  return `${Number(v.toPrecision(4))}${units[i]}`;
+  return `${g4(v)}${prefix}`;
 }
 
+const SI_UP = ['k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
+const SI_DOWN = ['m', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
+
+/** Output identical to Prometheus's template functions of the same names, so annotations port unchanged. */
 const HELPERS: Record<string, (n: number) => string> = {
-  humanize: (n) => scaled(n, 1000, ['', 'k', 'M', 'G', 'T', 'P']),
-  humanize1024: (n) => scaled(n, 1024, ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi']),
-  humanizePercentage: (n) => `${Number((n * 100).toPrecision(4))}%`,
+  humanize: (n) => (n === 0 || !Number.isFinite(n) ? g4(n) : prefixed(n, 1000, SI_UP, SI_DOWN)),
+  humanize1024: (n) => (Math.abs(n) <= 1 || !Number.isFinite(n) ? g4(n) : prefixed(n, 1024, ['ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei', 'Zi', 'Yi'], [])),
+  humanizePercentage: (n) => `${g4(n * 100)}%`,
   humanizeDuration: (n) => {
-    if (n < 1) return `${Number((n * 1000).toPrecision(4))}ms`;
-    const parts: string[] = [];
-    let s = Math.round(n);
-    for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
-      if (s >= size) {
-        parts.push(`${Math.floor(s / size)}${unit}`);
-        s %= size;
-      }
-    }
-    if (s > 0 || parts.length === 0) parts.push(`${s}s`);
-    return parts.join(' ');
+    if (!Number.isFinite(n)) return g4(n);
+    if (n === 0) return '0s';
+    if (Math.abs(n) < 1) return `${prefixed(n, 1000, [], SI_DOWN)}s`;
+    const sign = n < 0 ? '-' : '';
+    const total = Math.trunc(Math.abs(n));
+    const [d, h, m, s] = [Math.floor(total / 86400), Math.floor(total / 3600) % 24, Math.floor(total / 60) % 60, total % 60];
+    if (d > 0) return `${sign}${d}d ${h}h ${m}m ${s}s`;
+    if (h > 0) return `${sign}${h}h ${m}m ${s}s`;
+    if (m > 0) return `${sign}${m}m ${s}s`;
+    return `${sign}${g4(Math.abs(n))}s`;
   },
 };
 

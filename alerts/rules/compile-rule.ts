@@ -1,5 +1,7 @@
 import type { Rule } from '../config/rule-schema.ts';
 
+type ThresholdRule = Extract<Rule, { kind: 'threshold' }>;
+
 /** A rule as one parameterized query for one evaluation time: rows of labels plus `value`. */
 export interface CompiledQuery {
   sql: string;
@@ -40,6 +42,32 @@ function having(rule: { op: string; value: number }, params: Params): string {
   return `HAVING value ${rule.op === '==' ? '=' : rule.op} ${params.bind(rule.value, 'Float64')}`;
 }
 
+/**
+ * Per-second rate of a counter per group: each series' increase over the window, then summed.
+ * A cumulative series' increase adds its positive steps and, after a counter reset (a drop), the
+ * value it restarted to, as Prometheus's increase() does (without extrapolating to the window
+ * edges); a delta series' increase is the sum of its points. Series are told apart by their
+ * resource and point attributes, so per-CPU or per-route counters are not mixed into one min/max.
+ */
+function compileRate(rule: ThresholdRule, labels: string[], where: string[], groupBy: string, params: Params): CompiledQuery {
+  const seriesLabels = rule.group_by.map(quoteIdentifier);
+  const points = 'arraySort(groupArray((TimeUnix, Value)))';
+  const values = `arrayMap(p -> p.2, ${points})`;
+  const cumulativeIncrease = `arraySum(arrayMap((d, v) -> if(d < 0, v, d), arrayDifference(${values}), ${values}))`;
+  const sql = [
+    `SELECT ${[...seriesLabels, `sum(increase) / ${params.bind(rule.window / 1000, 'Float64')} AS value`].join(', ')}`,
+    'FROM (',
+    `  SELECT ${[...labels, `if(any(AggregationTemporality) = 1, sum(Value), ${cumulativeIncrease}) AS increase`].join(', ')}`,
+    `  FROM otel_metrics_${rule.metric_type}`,
+    ...where.map((w) => `  ${w}`),
+    `  GROUP BY ${['ResourceAttributes', 'Attributes', ...seriesLabels].join(', ')}`,
+    ')',
+    groupBy,
+    having(rule, params),
+  ].join('\n');
+  return { sql, params: params.values, labels: rule.group_by, userSql: false };
+}
+
 export function compileRule(rule: Rule, nowMs: number): CompiledQuery {
   const params = new Params();
   switch (rule.kind) {
@@ -49,22 +77,20 @@ export function compileRule(rule: Rule, nowMs: number): CompiledQuery {
       const filters = Object.entries(rule.where).map(
         ([k, v]) => `${labelExpression(k, 'Attributes', params, special)} = ${params.bind(v, 'String')}`,
       );
-      const aggregate =
-        rule.aggregation === 'rate'
-          ? `(max(Value) - min(Value)) / ${params.bind(rule.window / 1000, 'Float64')}`
-          : rule.aggregation === 'quantile'
-            ? `quantile(${Number(rule.quantile)})(Value)`
-            : rule.aggregation === 'count'
-              ? 'toFloat64(count())'
-              : `${rule.aggregation}(Value)`;
-      const sql = [
-        `SELECT ${[...labels, `${aggregate} AS value`].join(', ')}`,
-        `FROM otel_metrics_${rule.metric_type}`,
+      const where = [
         `WHERE MetricName = ${params.bind(rule.metric, 'String')} AND ${timeRange('TimeUnix', nowMs - rule.window, nowMs, params)}`,
         ...filters.map((f) => `AND ${f}`),
-        rule.group_by.length > 0 ? `GROUP BY ${rule.group_by.map(quoteIdentifier).join(', ')}` : '',
-        having(rule, params),
-      ].join('\n');
+      ];
+      const groupBy = rule.group_by.length > 0 ? `GROUP BY ${rule.group_by.map(quoteIdentifier).join(', ')}` : '';
+      if (rule.aggregation === 'rate') return compileRate(rule, labels, where, groupBy, params);
+      const aggregate =
+        rule.aggregation === 'quantile'
+          ? // A parametric aggregate's level cannot be a query parameter; it is a number checked by the schema.
+            `quantile(${Number(rule.quantile)})(Value)`
+          : rule.aggregation === 'count'
+            ? 'toFloat64(count())'
+            : `${rule.aggregation}(Value)`;
+      const sql = [`SELECT ${[...labels, `${aggregate} AS value`].join(', ')}`, `FROM otel_metrics_${rule.metric_type}`, ...where, groupBy, having(rule, params)].join('\n');
       return { sql, params: params.values, labels: rule.group_by, userSql: false };
     }
     case 'logs': {
@@ -98,6 +124,7 @@ export function compileRule(rule: Rule, nowMs: number): CompiledQuery {
       return { sql, params: params.values, labels: [rule.by], userSql: false };
     }
     case 'sql':
-      return { sql: rule.query, params: rule.query.includes('{now:') ? { now: new Date(nowMs).toISOString().replace('T', ' ').replace('Z', '') } : {}, labels: [], userSql: true };
+      // A Unix timestamp, not a date-time text: text would be read in the server's time zone.
+      return { sql: rule.query, params: rule.query.includes('{now:') ? { now: (nowMs / 1000).toFixed(3) } : {}, labels: [], userSql: true };
   }
 }

@@ -30,8 +30,9 @@ export async function loadInputs(inputs: RuleTestInputs, store: Store, base: num
     const dataPoints = expandValues(s.values).flatMap((v, i) =>
       v === undefined ? [] : [{ asDouble: v, attributes: kv(point), timeUnixNano: nanos(base + i * interval), startTimeUnixNano: nanos(base) }],
     );
-    // Sums are cumulative monotonic counters, as the OTel SDKs export them by default.
-    await metrics(resource, s.type === 'sum' ? { name: s.metric, sum: { dataPoints, aggregationTemporality: 2, isMonotonic: true } } : { name: s.metric, gauge: { dataPoints } });
+    // OTLP's AggregationTemporality: 1 delta, 2 cumulative.
+    const sum = { dataPoints, aggregationTemporality: s.temporality === 'delta' ? 1 : 2, isMonotonic: true };
+    await metrics(resource, s.type === 'sum' ? { name: s.metric, sum } : { name: s.metric, gauge: { dataPoints } });
   }
   for (const h of inputs.input_histograms ?? []) {
     const { resource, point } = split(h.labels);
@@ -49,8 +50,9 @@ export async function loadInputs(inputs: RuleTestInputs, store: Store, base: num
   for (const l of inputs.input_logs ?? []) {
     const { resource, point } = split(l.labels);
     const logRecords = expandValues(l.values).flatMap((n, i) =>
-      Array.from({ length: n ?? 0 }, (_, k) => ({
-        timeUnixNano: nanos(base + i * interval + k),
+      // All at the step's time: n records "at step i", inside any window that ends there.
+      Array.from({ length: n ?? 0 }, () => ({
+        timeUnixNano: nanos(base + i * interval),
         severityText: l.severity,
         body: { stringValue: l.body },
         attributes: kv(point),

@@ -15,7 +15,7 @@ export const recentHour = () => Math.floor(Date.now() / 3_600_000) * 3_600_000 -
 type Series = NonNullable<RuleTestInputs['input_series']>[number];
 type Logs = NonNullable<RuleTestInputs['input_logs']>[number];
 
-export const series = (metric: string, labels: Record<string, string>, values: string, type: Series['type'] = 'gauge'): Series => ({ metric, labels, values, type });
+export const series = (metric: string, labels: Record<string, string>, values: string, type: Series['type'] = 'gauge', temporality: Series['temporality'] = 'cumulative'): Series => ({ metric, labels, values, type, temporality });
 export const logs = (labels: Record<string, string>, values: string, severity = 'ERROR', body = ''): Logs => ({ labels, values, severity, body });
 
 /** Rule groups as a rule file would declare them (raw YAML-shaped objects, validated). */

@@ -5,6 +5,8 @@ const series = z
   .object({
     metric: z.string().min(1),
     type: z.enum(['gauge', 'sum']).default('gauge'),
+    /** For sums: cumulative counters (the OTel SDKs' default), or delta (each point is the increase since the last). */
+    temporality: z.enum(['cumulative', 'delta']).default('cumulative'),
     /** host.name and service.name become resource attributes, the rest point attributes. */
     labels: z.record(z.string(), z.string()).default({}),
     /** promtool's expanding notation: "1 2 _ 4", "0+10x5", "1x3 _x2". */
