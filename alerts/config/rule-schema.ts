@@ -66,11 +66,16 @@ export const absentRule = z
     ...common,
     kind: z.literal('absent'),
     metric: z.string().default('vigil.agent.up'),
+    metric_type: z.enum(['gauge', 'sum']).default('gauge'),
     /** The label that identifies a source; one alert per silent source. */
     by: labelName.default('host.name'),
     /** Silent for this long means absent. */
     window: positiveDuration.prefault('1m'),
-    /** Sources seen within this long are remembered; older ones are forgotten, not alerted on. */
+    /**
+     * Sources seen within this long are remembered; older ones are forgotten, not alerted on. A
+     * source silent for longer than this resolves its alert, as a Prometheus target removed from
+     * service discovery does: set it to how long a decommissioned host should keep alerting.
+     */
     lookback: positiveDuration.prefault('24h'),
   })
   .strict()

@@ -116,7 +116,7 @@ export function compileRule(rule: Rule, nowMs: number): CompiledQuery {
       const now = params.bind(nowMs, 'Int64');
       const sql = [
         `SELECT ${by} AS ${quoteIdentifier(rule.by)}, dateDiff('millisecond', max(TimeUnix), fromUnixTimestamp64Milli(${now})) / 1000 AS value`,
-        'FROM otel_metrics_gauge',
+        `FROM otel_metrics_${rule.metric_type}`,
         `WHERE MetricName = ${params.bind(rule.metric, 'String')} AND ${timeRange('TimeUnix', nowMs - rule.lookback, nowMs, params)}`,
         `GROUP BY ${quoteIdentifier(rule.by)}`,
         `HAVING max(TimeUnix) <= fromUnixTimestamp64Milli(${params.bind(nowMs - rule.window, 'Int64')})`,

@@ -28,6 +28,7 @@ function engine(rule: Record<string, unknown>) {
 
 /** The rule's alerts at T0 + at, as "label=value,…: value", sorted. */
 async function valuesAt(rule: Record<string, unknown>, at: number): Promise<string[]> {
+  await store.exec('TRUNCATE TABLE vigil_alert_state'); // each call a fresh rule, not a restart of the last
   const { e, clock } = engine(rule);
   clock.set(T0 + at);
   await e.evaluateGroup('g');
@@ -148,6 +149,9 @@ describe('absent', () => {
     const rule = { kind: 'absent', metric: 'heartbeat', by: 'service.name', window: '1m', lookback: '2m' };
     expect(await valuesAt(rule, 2 * M)).toEqual(['service.name=api: 105']);
     expect(await valuesAt(rule, 3 * M)).toEqual(['service.name=worker: 60']);
+    // A counter works as a heartbeat too.
+    await input({ input_series: [series('jobs.done', { 'host.name': 'batch-1' }, '1 2 3', 'sum')] });
+    expect(await valuesAt({ kind: 'absent', metric: 'jobs.done', metric_type: 'sum', window: '1m' }, 2 * M)).toEqual(['host.name=batch-1: 90']);
   });
 });
 
