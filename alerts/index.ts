@@ -1,5 +1,5 @@
 export { AlertsEngine } from './engine/alerts-engine.ts';
-export type { AlertsEngineOptions, RuleHealth } from './engine/alerts-engine.ts';
+export type { AlertsEngineOptions, GroupHealth, RuleHealth } from './engine/alerts-engine.ts';
 export type { AlertInstance, AlertTransition } from './engine/alert-instance.ts';
 export { LoggingNotifier } from './engine/notifier.ts';
 export type { Notifier } from './engine/notifier.ts';

@@ -131,9 +131,8 @@ export class AlertsEngine {
     await Promise.all(this.loops.map((l) => l.stop()));
     for (const [group, outbox] of this.outboxes) {
       if (outbox.size === 0) continue;
-      await outbox.flush((batch) => this.alertStore.save(batch)).catch((err: unknown) => {
-        this.options.logger.error({ group, batches: outbox.size, err: (err as Error).message }, 'alert state changes not persisted at shutdown');
-      });
+      const { error } = await outbox.flush((batch) => this.alertStore.save(batch));
+      if (error) this.options.logger.error({ group, batches: outbox.size, err: error.message }, 'alert state changes not persisted at shutdown');
     }
   }
 
@@ -176,7 +175,12 @@ export class AlertsEngine {
     const restored = this.alerts()
       .filter((a) => a.state === 'firing')
       .map((a): AlertTransition => ({ at: this.clock.now(), rule: a.rule, group: a.group, fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, from: 'firing', to: 'firing', value: a.value, activeAt: a.activeAt, firedAt: a.firedAt }));
-    if (restored.length > 0) await this.options.notifier.notify(restored);
+    // A notifier failing here must not keep the engine from evaluating.
+    if (restored.length > 0) {
+      await this.options.notifier.notify(restored).catch((err: unknown) => {
+        this.options.logger.error({ alerts: restored.length, err: (err as Error).message }, 'notifier failed on restored firing alerts');
+      });
+    }
   }
 
   private missedIteration(group: string, missed: number): void {
@@ -210,16 +214,16 @@ export class AlertsEngine {
     for (const s of steps) Object.assign(s.slot.health, { health: 'ok', lastError: undefined, lastEvaluation: now, evaluationMs: s.ms });
     const outbox = this.outboxes.get(name)!;
     outbox.push(name, now, steps.map((s) => s.step));
-    let transitions: AlertTransition[];
-    try {
-      transitions = await outbox.flush((batch) => this.alertStore.save(batch));
-    } catch (err) {
+    const { saved: transitions, error } = await outbox.flush((batch) => this.alertStore.save(batch));
+    if (error) {
       // The state in memory has moved on; the store catches up at the next evaluation.
-      const message = `alert state not persisted (retried at the next evaluation): ${(err as Error).message}`;
+      const message = `alert state not persisted (retried at the next evaluation): ${error.message}`;
+      // Data loss, so ERROR, but logged as it starts and then every thousandth batch.
+      if (outbox.dropped === 1 || (outbox.dropped > 0 && outbox.dropped % 1000 === 0)) this.options.logger.error({ group: name, dropped: outbox.dropped }, 'store refused alert state for too long; oldest changes dropped from vigil_alerts');
       for (const s of steps) if (s.step.transitions.length + s.step.upserts.length + s.step.removed.length > 0) this.fail(s.slot, now, s.ms, message);
-      return [];
+    } else {
+      Object.assign(group, { lastEvaluation: now, evaluationMs: performance.now() - started });
     }
-    Object.assign(group, { lastEvaluation: now, evaluationMs: performance.now() - started });
     if (transitions.length > 0) {
       try {
         await this.options.notifier.notify(transitions);

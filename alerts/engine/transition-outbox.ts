@@ -23,6 +23,10 @@ export type SaveBatch = (batch: StateBatch) => Promise<void>;
  */
 export class TransitionOutbox {
   private readonly queue: StateBatch[] = [];
+  /** Batches dropped because the store refused writes for too long (memory stays bounded). */
+  dropped = 0;
+
+  constructor(private readonly maxBatches = 10_000) {}
 
   push(group: string, at: number, steps: RuleStep[]): void {
     const transitions = steps.flatMap((s) => s.transitions);
@@ -33,19 +37,30 @@ export class TransitionOutbox {
     const copy = (i: AlertInstance) => ({ ...i, labels: { ...i.labels }, annotations: { ...i.annotations } });
     const hash = createHash('sha256').update(JSON.stringify([transitions, upserts.map((i) => i.fingerprint), removed.map((i) => i.fingerprint)]));
     this.queue.push({ group, at, transitions, upserts: upserts.map(copy), removed: removed.map(copy), dedupToken: `vigil-alerts:${group}:${at}:${hash.digest('hex').slice(0, 16)}` });
+    if (this.queue.length > this.maxBatches) {
+      this.queue.shift();
+      this.dropped += 1;
+    }
   }
 
   get size(): number {
     return this.queue.length;
   }
 
-  /** Saves waiting batches in order; returns the transitions now persisted. Stops at the first failure and throws it. */
-  async flush(save: SaveBatch): Promise<AlertTransition[]> {
+  /**
+   * Saves waiting batches in order and returns the transitions now persisted, to be announced:
+   * also those saved before a later batch failed (the failure stops the flush and is returned).
+   */
+  async flush(save: SaveBatch): Promise<{ saved: AlertTransition[]; error?: Error }> {
     const saved: AlertTransition[] = [];
     while (this.queue.length > 0) {
-      await save(this.queue[0]!);
+      try {
+        await save(this.queue[0]!);
+      } catch (err) {
+        return { saved, error: err as Error };
+      }
       saved.push(...this.queue.shift()!.transitions);
     }
-    return saved;
+    return { saved };
   }
 }
