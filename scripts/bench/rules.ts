@@ -88,7 +88,7 @@ for (let c = 0; c < cycles; c++) {
   samples.push({ ms: performance.now() - t0, cpu: (cpu.user + cpu.system) / 1e6 });
 }
 const errors = engine.rules().filter((r) => r.health === 'err');
-const median = [...samples].sort((a, b) => a.ms - b.ms)[Math.floor(samples.length / 2)]!;
+const median = [...samples].sort((a, b) => a.ms - b.ms)[Math.floor((samples.length - 1) / 2)]!;
 const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
 await store.shutdown();
 rmSync(dir, { recursive: true, force: true });
