@@ -6,7 +6,7 @@ import { FakeClock } from '../../core/clock/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { ruleFileSchema } from '../config/rule-schema.ts';
 import { AlertsEngine } from '../engine/alerts-engine.ts';
-import { ephemeralStore } from '../testing/ephemeral-store.ts';
+import { closeEphemeralStore, ephemeralStore } from '../testing/ephemeral-store.ts';
 import { recentHour, recordingNotifier } from '../testing/rule-fixtures.ts';
 import { alertsRouter } from './alerts-router.ts';
 
@@ -35,7 +35,10 @@ beforeAll(async () => {
   await new Promise((r) => server.once('listening', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise((r) => server.close(r)));
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await closeEphemeralStore();
+});
 
 const get = async (path: string) => {
   const response = await fetch(`${base}${path}`);

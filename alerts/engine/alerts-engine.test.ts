@@ -1,8 +1,8 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock/index.ts';
 import { StoreError, type Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
-import { ephemeralStore, truncateTables } from '../testing/ephemeral-store.ts';
+import { closeEphemeralStore, ephemeralStore, truncateTables } from '../testing/ephemeral-store.ts';
 import { loadInputs } from '../testing/load-inputs.ts';
 import { recentHour, recordingNotifier, ruleGroups, S, series, timeline } from '../testing/rule-fixtures.ts';
 import { AlertsEngine } from './alerts-engine.ts';
@@ -13,6 +13,7 @@ beforeAll(async () => {
   store = await ephemeralStore();
 });
 beforeEach(async () => truncateTables(store));
+afterAll(closeEphemeralStore);
 
 const hot = { alert: 'Hot', kind: 'threshold', metric: 'temp', aggregation: 'max', window: '1m', group_by: ['host.name'], op: '>', value: 50 };
 

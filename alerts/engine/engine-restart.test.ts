@@ -1,8 +1,8 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock/index.ts';
 import type { Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
-import { ephemeralStore, truncateTables } from '../testing/ephemeral-store.ts';
+import { closeEphemeralStore, ephemeralStore, truncateTables } from '../testing/ephemeral-store.ts';
 import { loadInputs } from '../testing/load-inputs.ts';
 import { M, recentHour, recordingNotifier, ruleGroups, S, series, timeline } from '../testing/rule-fixtures.ts';
 import { AlertsEngine } from './alerts-engine.ts';
@@ -14,6 +14,7 @@ beforeAll(async () => {
   store = await ephemeralStore();
 });
 beforeEach(async () => truncateTables(store));
+afterAll(closeEphemeralStore);
 
 const hot = { alert: 'Hot', kind: 'threshold', metric: 'temp', aggregation: 'max', window: '30s', group_by: ['host.name'], op: '>', value: 50 };
 const temps = (host: string, values: string) => loadInputs({ interval: 15 * S, input_series: [series('temp', { 'host.name': host }, values)] }, store, T0);

@@ -1,9 +1,12 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closeEphemeralStore } from '../testing/ephemeral-store.ts';
 import { runRuleTestFiles } from '../testing/run-rule-tests.ts';
 
 // The shipped example rules pass their own unit tests, through the code `vigil rules test` runs.
+afterAll(closeEphemeralStore);
+
 describe('example rules', () => {
   const files = readdirSync(import.meta.dirname).filter((f) => f.endsWith('.test.yaml')).map((f) => join(import.meta.dirname, f));
 

@@ -1,9 +1,9 @@
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock } from '../../core/clock/index.ts';
 import type { Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { AlertsEngine } from '../engine/alerts-engine.ts';
-import { ephemeralStore, truncateTables } from '../testing/ephemeral-store.ts';
+import { closeEphemeralStore, ephemeralStore, truncateTables } from '../testing/ephemeral-store.ts';
 import { loadInputs, type RuleTestInputs } from '../testing/load-inputs.ts';
 import { logs, M, recentHour, recordingNotifier, ruleGroups, S, series, timeline } from '../testing/rule-fixtures.ts';
 
@@ -15,6 +15,7 @@ beforeAll(async () => {
   store = await ephemeralStore();
 });
 beforeEach(async () => truncateTables(store));
+afterAll(closeEphemeralStore);
 
 const input = (inputs: Omit<RuleTestInputs, 'interval'>) => loadInputs({ interval: 15 * S, ...inputs }, store, T0);
 const everything = { op: '>', value: -1e12 };

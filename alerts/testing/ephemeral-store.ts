@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ChdbStore, migrate, type Store } from '../../core/store/index.ts';
 
 let shared: Promise<Store> | undefined;
+let sharedDir: string | undefined;
 
 /**
  * The embedded store rule tests run on: one per process, created on first use in a temp
@@ -14,6 +15,7 @@ let shared: Promise<Store> | undefined;
 export function ephemeralStore(): Promise<Store> {
   shared ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-rules-test-'));
+    sharedDir = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const store = new ChdbStore({ path: dir });
     await store.start();
@@ -34,4 +36,17 @@ export async function truncateTables(store: Store): Promise<void> {
     { db: store.database },
   );
   for (const { name } of tables) await store.exec(`TRUNCATE TABLE \`${store.database}\`.\`${name}\``);
+}
+
+/**
+ * Closes the ephemeral store and removes its directory. For test runners whose workers end
+ * without an 'exit' event (vitest's forks); a CLI process cleans up at exit on its own.
+ */
+export async function closeEphemeralStore(): Promise<void> {
+  const store = shared;
+  const dir = sharedDir;
+  shared = undefined;
+  sharedDir = undefined;
+  if (store) await (await store.catch(() => undefined))?.shutdown();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 }

@@ -3,12 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { closeEphemeralStore } from './ephemeral-store.ts';
 import { runRuleTestFiles } from './run-rule-tests.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const EXAMPLES = join(ROOT, 'alerts/examples');
 const dir = mkdtempSync(join(tmpdir(), 'vigil-rule-tests-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await closeEphemeralStore();
+  rmSync(dir, { recursive: true, force: true });
+});
 const file = (name: string, text: string) => {
   const path = join(dir, name);
   writeFileSync(path, text);
