@@ -25,7 +25,3 @@ export function requestToRows<S extends Signal>(signal: S, request: SignalReques
   }
 }
 
-/** Number of records (log records, data points, spans) in a request: what OTLP counts. */
-export function countRecords(rows: TableRows[]): number {
-  return rows.reduce((n, t) => n + t.rows.length, 0);
-}
