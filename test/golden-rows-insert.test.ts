@@ -22,13 +22,13 @@ afterAll(async () => {
 });
 
 describe('golden rows in the real tables', () => {
-  it('keeps log timestamps, ids, bodies and attributes exact', async () => {
+  it('keeps log timestamps, ids, bodies, attributes and event names exact', async () => {
     const rows = await store.query<Record<string, any>>(
-      "SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ns, TraceId, Body, LogAttributes['order.id'] AS id, TimestampTime FROM otel_logs ORDER BY Timestamp",
+      "SELECT toString(toUnixTimestamp64Nano(Timestamp)) AS ns, TraceId, Body, LogAttributes['order.id'] AS id, EventName, TimestampTime FROM otel_logs ORDER BY Timestamp",
     );
-    expect(rows.map((r) => [r.ns, r.TraceId, r.Body, r.id])).toEqual([
-      ['1763856000123456789', '5b8efff798038103d269b633813fc60c', 'payment declined\nline two', '9007199254740993'],
-      ['1763856001000000000', '', '{"msg":"structured"}', ''],
+    expect(rows.map((r) => [r.ns, r.TraceId, r.Body, r.id, r.EventName])).toEqual([
+      ['1763856000123456789', '5b8efff798038103d269b633813fc60c', 'payment declined\nline two', '9007199254740993', 'payment.declined'],
+      ['1763856001000000000', '', '{"msg":"structured"}', '', ''],
     ]);
   });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from './chdb-store.ts';
 import { migrate } from './migrate.ts';
+import { migrations } from './migrations/index.ts';
 import type { SchemaOptions } from './schema/render.ts';
 
 const options: SchemaOptions = { database: 'default', ttlDays: 7 };
@@ -41,8 +42,10 @@ afterAll(async () => {
 
 describe('migrations', () => {
   it('creates the exporter tables and rollups, and a second run is a no-op', async () => {
+    // Every migration there is, in order: the list grows as migrations are appended.
+    const versions = migrations.map((m) => m.version).sort((a, b) => a - b);
     const first = await migrate(store, options);
-    expect(first.applied).toEqual([1, 2, 3, 4]);
+    expect(first.applied).toEqual(versions);
     const tables = (await store.query<{ name: string }>("SELECT name FROM system.tables WHERE database = 'default' ORDER BY name")).map((r) => r.name);
     expect(tables).toEqual(
       expect.arrayContaining([
@@ -59,15 +62,15 @@ describe('migrations', () => {
       ]),
     );
     const second = await migrate(store, options);
-    expect(second).toEqual({ applied: [], alreadyApplied: [1, 2, 3, 4] });
+    expect(second).toEqual({ applied: [], alreadyApplied: versions });
   });
 
   it('two migrators racing on one store end with one schema and no error', async () => {
     const other = { ...options, database: 'race' };
     const results = await Promise.all([migrate(store, other), migrate(store, other)]);
-    expect(results.every((r) => r.applied.length + r.alreadyApplied.length === 4)).toBe(true);
+    expect(results.every((r) => r.applied.length + r.alreadyApplied.length === migrations.length)).toBe(true);
     const versions = await store.query<{ version: number }>('SELECT version FROM race.vigil_schema_migrations FINAL ORDER BY version');
-    expect(versions.map((v) => Number(v.version))).toEqual([1, 2, 3, 4]);
+    expect(versions.map((v) => Number(v.version))).toEqual(migrations.map((m) => m.version).sort((a, b) => a - b));
     const [{ n }] = await store.query<{ n: number }>("SELECT count() AS n FROM system.tables WHERE database = 'race' AND name LIKE 'otel_%'");
     expect(Number(n)).toBe(7);
   });

@@ -125,7 +125,9 @@ export class ChdbStore implements Store {
     let encoder = this.encoders.get(key);
     if (!encoder) {
       let types = this.columnTypes.get(table);
-      if (!types) {
+      // A column unknown to the cached types may have been added since (a migration such as
+      // 0008 run by this or another process): read the table's columns again before refusing.
+      if (!types || columns.some((c) => !types!.has(c))) {
         const rows = await this.query<{ name: string; type: string }>(
           'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
           { db: this.database, table },

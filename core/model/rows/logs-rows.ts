@@ -18,6 +18,8 @@ export interface LogRow {
   ScopeVersion: string;
   ScopeAttributes: Record<string, string>;
   LogAttributes: Record<string, string>;
+  /** The record's event_name (OTLP 1.5+); migration 0008 adds the column. */
+  EventName: string;
 }
 
 export function logRows(request: ExportLogsServiceRequest): LogRow[] {
@@ -46,6 +48,7 @@ export function logRows(request: ExportLogsServiceRequest): LogRow[] {
           ScopeVersion: sl.scope?.version ?? '',
           ScopeAttributes: scopeAttributes,
           LogAttributes: attributesToMap(record.attributes),
+          EventName: record.eventName ?? '',
         });
       }
     }
