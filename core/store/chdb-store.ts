@@ -6,7 +6,8 @@ import { createRequire } from 'node:module';
 import type { Session as ChdbSession } from 'chdb';
 import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
 import { RowBinaryEncoder } from './row-binary/row-binary-encoder.ts';
-import { asStoreError, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
+import { insertSettingsClause } from './insert-settings.ts';
+import { asStoreError, classifyCode, type StoreCallKind, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -72,8 +73,9 @@ export class ChdbStore implements Store {
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
-    const result = await this.wrap(() =>
-      params ? this.live.queryBindAsync(sql, params, { format: 'JSONEachRow' }) : this.live.queryAsync(sql, { format: 'JSONEachRow' }),
+    const result = await this.wrap(
+      () => (params ? this.live.queryBindAsync(sql, params, { format: 'JSONEachRow' }) : this.live.queryAsync(sql, { format: 'JSONEachRow' })),
+      'read',
     );
     const text = result.text();
     if (text.trim() === '') return [];
@@ -96,23 +98,11 @@ export class ChdbStore implements Store {
       throw new StoreError(`cannot encode rows for ${table}: ${(err as Error).message}`, false);
     }
     await writeFile(file, payload);
-    const settings = [
-      // vigil batches itself and needs "acknowledged" to mean "written"; the engine's
-      // async-insert buffer would add latency and a second dedup mechanism.
-      'async_insert = 0',
-      // With a dedup window on the table, ClickHouse would also drop any block whose content
-      // hashes like a recent one: two identical but distinct batches must both be kept, so
-      // dedup is on only for inserts that carry a token (replays from the bus). Engine 26.x
-      // governs this with deduplicate_insert; the older insert_deduplicate=0 no longer does.
-      `deduplicate_insert = '${options.dedupToken ? 'enable' : 'disable'}'`,
-      'deduplicate_blocks_in_dependent_materialized_views = 1',
-      ...(options.dedupToken ? [`insert_deduplication_token = '${options.dedupToken.replace(/[\\']/g, '\\$&')}'`] : []),
-    ];
     try {
       await this.wrap(() =>
         this.live.queryAsync(
           `INSERT INTO \`${this.database}\`.\`${table}\` (${encoder.columns.map((c) => `\`${c}\``).join(', ')}) ` +
-            `FROM INFILE '${file}' SETTINGS ${settings.join(', ')} FORMAT RowBinary`,
+            `FROM INFILE '${file}' SETTINGS ${insertSettingsClause(options)} FORMAT RowBinary`,
         ),
       );
     } finally {
@@ -132,7 +122,8 @@ export class ChdbStore implements Store {
           'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {table:String}',
           { db: this.database, table },
         );
-        if (rows.length === 0) throw new StoreError(`table ${this.database}.${table} does not exist`, false, 60);
+        // Retryable: with ON CLUSTER the table may still be on its way to this replica.
+        if (rows.length === 0) throw new StoreError(`table ${this.database}.${table} does not exist`, classifyCode(60, 'write') === 'retryable', 60);
         types = new Map(rows.map((r) => [r.name, r.type]));
         this.columnTypes.set(table, types);
       }
@@ -153,8 +144,9 @@ export class ChdbStore implements Store {
       `${statement} SETTINGS readonly = 1, max_execution_time = ${seconds}, ` +
       `max_result_rows = ${Math.floor(limits.maxResultRows)}, result_overflow_mode = 'throw'`;
     const options = { format: 'JSON', timeout: limits.maxExecutionTimeMs + 5000 };
-    const result = await this.wrap(() =>
-      params ? this.live.queryBindAsync(guarded, params, options) : this.live.queryAsync(guarded, options),
+    const result = await this.wrap(
+      () => (params ? this.live.queryBindAsync(guarded, params, options) : this.live.queryAsync(guarded, options)),
+      'read',
     );
     const text = result.text();
     if (text.trim() === '') return { meta: [], data: [], rows: 0 };
@@ -169,7 +161,7 @@ export class ChdbStore implements Store {
    * one query at a time anyway, so queuing here costs nothing and keeps the next caller's
    * query from running before the drain.
    */
-  private wrap<T>(run: () => Promise<T>): Promise<T> {
+  private wrap<T>(run: () => Promise<T>, kind: StoreCallKind = 'write'): Promise<T> {
     const result = this.serial.then(async () => {
       try {
         return await run();
@@ -179,7 +171,7 @@ export class ChdbStore implements Store {
       }
     });
     this.serial = result.catch(() => {});
-    return asStoreError(() => result, (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage);
+    return asStoreError(() => result, (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage, kind);
   }
 
 }

@@ -1,6 +1,7 @@
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { insertSettings } from './insert-settings.ts';
 import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
-import { asStoreError, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
+import { asStoreError, type StoreCallKind, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 export interface ClickHouseStoreOptions {
   url: string;
@@ -53,7 +54,7 @@ export class ClickHouseStore implements Store {
     return this.wrap(async () => {
       const result = await this.live.query({ query: sql, query_params: params, format: 'JSONEachRow' });
       return (await result.json()) as T[];
-    });
+    }, 'read');
   }
 
   async insertRows(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
@@ -63,12 +64,8 @@ export class ClickHouseStore implements Store {
         table,
         values: rows as object[],
         format: 'JSONEachRow',
-        clickhouse_settings: {
-          async_insert: 0,
-          insert_deduplicate: options.dedupToken ? 1 : 0,
-          deduplicate_blocks_in_dependent_materialized_views: 1,
-          ...(options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {}),
-        },
+        // The same settings as ChdbStore's (insert-settings.ts).
+        clickhouse_settings: insertSettings(options) as ClickHouseSettings,
       }),
     );
   }
@@ -89,10 +86,10 @@ export class ClickHouseStore implements Store {
         },
       });
       return (await result.json()) as unknown as QueryResult;
-    });
+    }, 'read');
   }
 
-  private wrap<T>(run: () => Promise<T>): Promise<T> {
+  private wrap<T>(run: () => Promise<T>, kind: StoreCallKind = 'write'): Promise<T> {
     return asStoreError(
       run,
       (err) => {
@@ -100,6 +97,7 @@ export class ClickHouseStore implements Store {
         return raw && /^\d+$/.test(raw) ? Number(raw) : undefined;
       },
       cleanEngineMessage,
+      kind,
     );
   }
 

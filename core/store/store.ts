@@ -53,32 +53,27 @@ export class StoreError extends Error {
   }
 }
 
-/** ClickHouse error codes that mean the statement itself is wrong: retrying cannot help. */
-const PERMANENT_CODES = new Set([
-  6, 27, 36, 41, 43, 44, 46, 47, 53, 60, 62, 69, 70, 72, 81, 117, 164, 215, 241, 307, 396, 497,
-]);
-
-export function isPermanentCode(code: number | undefined): boolean {
-  return code !== undefined && PERMANENT_CODES.has(code);
-}
-
-/** Extracts "Code: N" from an engine message. */
-export function engineCode(message: string): number | undefined {
-  const match = /Code: (\d+)/.exec(message);
-  return match ? Number(match[1]) : undefined;
-}
+export { classifyCode, engineCode, isPermanentCode, type ErrorClass, type StoreCallKind } from './error-codes.ts';
+import { classifyCode, engineCode, type StoreCallKind } from './error-codes.ts';
 
 /**
- * Runs a driver call and turns its failure into a StoreError, retryable unless the engine's
- * code says the statement itself is wrong. `codeOf` reads the driver's own error code field.
+ * Runs a driver call and turns its failure into a StoreError whose retryability comes from the
+ * one table of engine codes (error-codes.ts). `kind` says what the call was: an unknown table is
+ * worth retrying for a write (ON CLUSTER DDL still propagating) but not for a user's query.
+ * `codeOf` reads the driver's own error code field.
  */
-export async function asStoreError<T>(run: () => Promise<T>, codeOf: (err: unknown) => number | undefined, clean: (m: string) => string): Promise<T> {
+export async function asStoreError<T>(
+  run: () => Promise<T>,
+  codeOf: (err: unknown) => number | undefined,
+  clean: (m: string) => string,
+  kind: StoreCallKind = 'write',
+): Promise<T> {
   try {
     return await run();
   } catch (err) {
     if (err instanceof StoreError) throw err;
     const message = (err as Error).message ?? String(err);
     const code = codeOf(err) ?? engineCode(message);
-    throw new StoreError(clean(message), !isPermanentCode(code), code, { cause: err });
+    throw new StoreError(clean(message), classifyCode(code, kind) === 'retryable', code, { cause: err });
   }
 }
