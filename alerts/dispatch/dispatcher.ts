@@ -93,6 +93,16 @@ export class Dispatcher implements Notifier {
     }
   }
 
+  /** Firing alerts routed to `receiver`, across its groups: what a failover hook's storm guard counts. */
+  firingFor(receiver: string): number {
+    const seen = new Set<string>();
+    for (const group of this.groups.values()) {
+      if (group.route.receiver !== receiver) continue;
+      for (const a of group.alerts.values()) if (a.endsAt === undefined) seen.add(a.fingerprint);
+    }
+    return seen.size;
+  }
+
   private addToGroup(route: ResolvedRoute, alert: DispatchedAlert): void {
     const labels =
       route.groupBy === 'all' ? alert.labels : Object.fromEntries(route.groupBy.map((l) => [l, alert.labels[l] ?? '']));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { duration } from '../../core/config/index.ts';
 import { parseMatcher } from './matchers.ts';
 import { timeIntervalSchema } from './time-intervals.ts';
+import { hookConfigSchema } from '../notify/hook/hook-config.ts';
 
 const matcherList = z.array(z.string()).default([]).superRefine((list, ctx) => {
   list.forEach((text, i) => {
@@ -77,6 +78,8 @@ const receiver = z
     name: z.string().min(1),
     webhook_configs: z.array(webhook).default([]),
     email_configs: z.array(email).default([]),
+    /** Failover hooks: run once per incident, before the receiver's other integrations send. */
+    hook_configs: z.array(hookConfigSchema).default([]),
   })
   .strict();
 
@@ -105,9 +108,21 @@ export const notificationConfigSchema = z
       (route.routes ?? []).forEach((child: any, i: number) => walk(child, [...path, 'routes', i]));
     };
     walk(config.route, ['route']);
+    const hooks = new Set<string>();
+    config.receivers.forEach((r, i) =>
+      r.hook_configs.forEach((h, j) => {
+        const name = hookName(r.name, j, h.name);
+        if (hooks.has(name)) ctx.addIssue({ code: 'custom', path: ['receivers', i, 'hook_configs', j, 'name'], message: `hook name "${name}" is used twice` });
+        hooks.add(name);
+      }),
+    );
   });
+
+/** A hook's name: its own, or <receiver>/<index>. */
+export const hookName = (receiver: string, index: number, name?: string) => name ?? `${receiver}/${index}`;
 
 export type NotificationConfig = z.output<typeof notificationConfigSchema>;
 export type ReceiverConfig = NotificationConfig['receivers'][number];
 export type WebhookConfig = ReceiverConfig['webhook_configs'][number];
 export type EmailConfig = ReceiverConfig['email_configs'][number];
+export type { HookConfig } from '../notify/hook/hook-config.ts';

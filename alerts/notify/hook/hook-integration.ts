@@ -1,0 +1,210 @@
+import { hostname } from 'node:os';
+import { systemClock, type Clock } from '../../../core/clock/index.ts';
+import type { Logger } from '../../../core/telemetry/index.ts';
+import type { DispatchedAlert, GroupMessage, Integration } from '../../dispatch/group-message.ts';
+import { alertEnvironment, hookPayload, idempotencyKey, renderArgv, statusOf } from './hook-alert.ts';
+import type { HookConfig } from './hook-config.ts';
+import { guardRun } from './hook-guard.ts';
+import type { HookLedger } from './hook-ledger.ts';
+import type { HookOutcome, HookRunRecord } from './hook-run.ts';
+import { runCommand } from './run-command.ts';
+import { runHttp } from './run-http.ts';
+import type { RunResult } from './run-result.ts';
+
+export interface HookIntegrationOptions {
+  name: string;
+  receiver: string;
+  config: HookConfig;
+  ledger: HookLedger;
+  logger: Logger;
+  clock?: Clock;
+  /**
+   * Firing alerts the dispatcher holds for this hook's receiver, across all its groups: a storm
+   * shows here before the groups are flushed one by one.
+   */
+  firingRoutedHere?: () => number;
+  /** vigil's environment, of which only env_allow is passed on (injected for tests). */
+  environment?: NodeJS.ProcessEnv;
+}
+
+/** A short line for the alert's `hook_outcome` annotation and the logs. */
+export function describeOutcome(hook: string, record: Pick<HookRunRecord, 'outcome' | 'error' | 'exitCode'>): string {
+  return `${hook}: ${record.outcome}${record.error ? ` (${record.error})` : ''}`;
+}
+
+/**
+ * A failover hook as a receiver integration. For each alert of a notification:
+ * route (status in `on`, incident not yet decided) → guard (storm, cooldown, max_runs) →
+ * idempotency record (durable before the action) → run (argv or HTTP, bounded) → audit (the
+ * outcome, and `hook_outcome` on the alert so the receiver's other integrations tell a human).
+ * It never throws: a failed action is an outcome, not a failed notification.
+ */
+export class HookIntegration implements Integration {
+  readonly name = 'hook';
+  readonly sendResolved: boolean;
+  private readonly clock: Clock;
+  /** Firing alerts routed here, by fingerprint: what the storm guard counts. */
+  private readonly firing = new Set<string>();
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  /** Guard and claim happen one alert at a time, so caps see every earlier claim. */
+  private deciding: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: HookIntegrationOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.sendResolved = options.config.on.includes('resolved');
+  }
+
+  get receiver(): string {
+    return this.options.receiver;
+  }
+
+  get hookName(): string {
+    return this.options.name;
+  }
+
+  get config(): HookConfig {
+    return this.options.config;
+  }
+
+  async notify(message: GroupMessage): Promise<void> {
+    await this.options.ledger.load(this.clock.now());
+    for (const alert of message.alerts) {
+      if (statusOf(alert) === 'firing') this.firing.add(alert.fingerprint);
+      else this.firing.delete(alert.fingerprint);
+    }
+    await Promise.all(this.route(message).map((alert) => this.handle(message, alert)));
+  }
+
+  /** Route: alerts whose status this hook acts on and whose incident nobody has decided yet. */
+  private route(message: GroupMessage): DispatchedAlert[] {
+    return message.alerts.filter((a) => this.options.config.on.includes(statusOf(a)) && !this.options.ledger.get(idempotencyKey(this.options.name, a)));
+  }
+
+  private async handle(message: GroupMessage, alert: DispatchedAlert): Promise<void> {
+    const { name, config, ledger } = this.options;
+    const key = idempotencyKey(name, alert);
+    const record = await this.decide(alert, key);
+    if (!record) return;
+    if (record.outcome !== 'running') return this.announce(alert, record);
+    await this.acquire();
+    let result: RunResult;
+    try {
+      result = config.dry_run ? this.dryRun(message, alert, key) : await this.run(message, alert, key);
+    } finally {
+      this.release();
+    }
+    const done: HookRunRecord = {
+      ...record,
+      outcome: config.dry_run ? 'dry_run' : result.outcome,
+      ended: this.clock.now(),
+      exitCode: result.exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      error: result.error ?? '',
+    };
+    try {
+      await ledger.write(done);
+    } catch (err) {
+      // The running row stays: after a restart this run reads as `unknown`, never as not run.
+      this.options.logger.error({ hook: name, key, err: (err as Error).message }, 'hook outcome could not be recorded');
+    }
+    this.announce(alert, done);
+  }
+
+  /** Guard and idempotency record, serialized: returns the record written, or undefined if another decision took the key. */
+  private decide(alert: DispatchedAlert, key: string): Promise<HookRunRecord | undefined> {
+    const next = this.deciding.then(async () => {
+      const { name, config, ledger, receiver } = this.options;
+      if (ledger.get(key)) return undefined;
+      const now = this.clock.now();
+      const decision = guardRun(
+        config,
+        {
+          lastRunFor: (fp) => ledger.lastRun(name, fp, statusOf(alert)),
+          runsSince: (since) => ledger.runsSince(name, since),
+          firingCount: () => Math.max(this.firing.size, this.options.firingRoutedHere?.() ?? 0),
+        },
+        alert.fingerprint,
+        now,
+      );
+      const record: HookRunRecord = {
+        key,
+        hook: name,
+        receiver,
+        fingerprint: alert.fingerprint,
+        status: statusOf(alert),
+        labels: alert.labels,
+        startsAt: alert.startsAt,
+        started: now,
+        ended: decision.run ? 0 : now,
+        outcome: decision.run ? 'running' : decision.outcome,
+        exitCode: -1,
+        stdout: '',
+        stderr: '',
+        error: decision.run ? '' : decision.reason,
+        attempt: 1,
+        instance: ledger.instance,
+      };
+      try {
+        await ledger.write(record);
+      } catch (err) {
+        // Without a durable record there is no exactly-once: do not act, and say so.
+        this.options.logger.error({ hook: name, key, err: (err as Error).message }, 'hook not run: its idempotency record could not be written');
+        this.annotate(alert, `${name}: not run (idempotency record could not be written)`);
+        return undefined;
+      }
+      return record;
+    });
+    this.deciding = next.catch(() => undefined);
+    return next;
+  }
+
+  private async run(message: GroupMessage, alert: DispatchedAlert, key: string): Promise<RunResult> {
+    const { config, name } = this.options;
+    const payload = hookPayload(message, alert);
+    if (config.http) return runHttp(config.http, payload, { 'X-Vigil-Hook': name, 'Idempotency-Key': key }, config.timeout, config.max_output_bytes);
+    const inherited = Object.fromEntries(config.env_allow.flatMap((n) => ((this.options.environment ?? process.env)[n] === undefined ? [] : [[n, (this.options.environment ?? process.env)[n]!]])));
+    return runCommand({
+      argv: renderArgv(config.command!, alert),
+      env: { ...inherited, ...alertEnvironment(name, key, alert, false) },
+      stdin: payload,
+      timeoutMs: config.timeout,
+      maxOutputBytes: config.max_output_bytes,
+    });
+  }
+
+  private dryRun(message: GroupMessage, alert: DispatchedAlert, key: string): RunResult {
+    const { config } = this.options;
+    const what = config.http ? `${config.http.method} ${config.http.url}` : JSON.stringify(renderArgv(config.command!, alert));
+    return { outcome: 'ok', exitCode: -1, stdout: `would run ${what} (key ${key}, ${hookPayload(message, alert).length} bytes of alert JSON)`, stderr: '' };
+  }
+
+  private announce(alert: DispatchedAlert, record: HookRunRecord): void {
+    const level = (['failed', 'timeout', 'skipped_storm', 'unknown'] as Array<HookOutcome | 'running'>).includes(record.outcome) ? 'warn' : 'info';
+    this.options.logger[level]({ hook: this.options.name, key: record.key, outcome: record.outcome, exitCode: record.exitCode, error: record.error || undefined }, 'hook run');
+    this.annotate(alert, describeOutcome(this.options.name, record));
+  }
+
+  /** The same alert object is in every group it was routed to: integrations after this one see the annotation. */
+  private annotate(alert: DispatchedAlert, text: string): void {
+    const previous = alert.annotations.hook_outcome;
+    alert.annotations = { ...alert.annotations, hook_outcome: previous ? `${previous}; ${text}` : text };
+  }
+
+  private async acquire(): Promise<void> {
+    if (this.active < this.options.config.max_concurrent) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+export const instanceId = () => `${hostname()}:${process.pid}`;

@@ -1,0 +1,10 @@
+export { HookIntegration, describeOutcome, instanceId } from './hook-integration.ts';
+export type { HookIntegrationOptions } from './hook-integration.ts';
+export { HookLedger, readHookRuns } from './hook-ledger.ts';
+export { hookConfigSchema } from './hook-config.ts';
+export type { HookConfig } from './hook-config.ts';
+export type { HookOutcome, HookRunRecord } from './hook-run.ts';
+export { OUTCOMES } from './hook-run.ts';
+export { idempotencyKey, hookPayload, renderArgv, alertEnvironment } from './hook-alert.ts';
+export { guardRun } from './hook-guard.ts';
+export type { GuardDecision, GuardView } from './hook-guard.ts';
