@@ -1,9 +1,52 @@
 import { z } from 'zod';
+import { ROLES } from '../auth/index.ts';
 import { duration } from './duration.ts';
 
 const port = z.number({ error: 'expected a port number' }).int({ error: 'expected a port number' }).min(0, { error: 'expected a port number' }).max(65535, { error: 'expected a port number' });
 const host = z.string().min(1);
 const positiveInt = z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+
+/** TLS for a listener: PEM files; with client_ca_file, clients must present a certificate it signed (mutual TLS). */
+export const listenerTlsSchema = z
+  .object({
+    cert_file: z.string().min(1),
+    key_file: z.string().min(1),
+    client_ca_file: z.string().min(1).optional(),
+  })
+  .strict();
+
+export const authSchema = z
+  .object({
+    /** Bearer tokens; when any is set (or VIGIL_AUTH_TOKEN), every endpoint but /healthz and /readyz needs one. */
+    tokens: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a name of letters, digits, _ . -'),
+            token: z.string().optional(),
+            /** A file holding the token (a Kubernetes or systemd secret), read at startup. */
+            token_file: z.string().min(1).optional(),
+            roles: z.array(z.enum(ROLES)).min(1, { error: 'expected at least one of ingest, read, admin' }),
+          })
+          .strict()
+          .superRefine((t, ctx) => {
+            if ((t.token === undefined) === (t.token_file === undefined)) {
+              ctx.addIssue({ code: 'custom', path: ['token'], message: 'set exactly one of token or token_file' });
+            }
+          }),
+      )
+      .default([])
+      .superRefine((tokens, ctx) => {
+        const seen = new Set<string>();
+        tokens.forEach((t, i) => {
+          if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate token name "${t.name}"` });
+          seen.add(t.name);
+        });
+      }),
+    /** Lets a listener bound beyond loopback start without tokens (protected some other way). */
+    allow_anonymous: z.boolean().default(false),
+  })
+  .strict();
 
 export const storeSchema = z
   .object({
@@ -123,6 +166,7 @@ export const collectorSchema = z
         /** Limit after gzip decompression: stops decompression bombs. */
         max_decompressed_bytes: positiveInt.default(64 * 1024 * 1024),
         retry_after: duration.prefault('1s'),
+        tls: listenerTlsSchema.optional(),
       })
       .strict()
       .prefault({}),
@@ -159,6 +203,11 @@ export const apiSchema = z
     enabled: z.boolean().default(true),
     host: host.default('127.0.0.1'),
     port: port.default(8080),
+    tls: listenerTlsSchema.optional(),
+    /** Host header values accepted (DNS-rebinding guard); loopback names and the bind address are always accepted. */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+    /** Origins given CORS access (e.g. https://grafana.example.com); none by default. */
+    cors_origins: z.array(z.url()).default([]),
     query: z
       .object({
         max_execution_time: duration.prefault('30s'),
@@ -191,6 +240,7 @@ export const configSchema = z
     processor: processorSchema.prefault({}),
     api: apiSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
+    auth: authSchema.prefault({}),
   })
   .strict();
 

@@ -1,0 +1,114 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { assertExposureAllowed, createAuthorizer, isLoopback, loadTokens, type Role } from './index.ts';
+
+const INGEST = 'ingest-token-0123456789';
+const READ = 'read-token-0123456789ab';
+const ADMIN = 'admin-token-0123456789a';
+
+async function authorizer() {
+  return createAuthorizer(
+    await loadTokens(
+      [
+        { name: 'collector', token: INGEST, roles: ['ingest'] },
+        { name: 'grafana', token: READ, roles: ['read'] },
+        { name: 'ops', token: ADMIN, roles: ['admin'] },
+      ],
+      {},
+    ),
+  );
+}
+
+describe('authorize', () => {
+  it('is open when no token is configured', () => {
+    const auth = createAuthorizer([]);
+    expect(auth.enabled).toBe(false);
+    expect(auth.authorize(undefined, 'admin').status).toBe('ok');
+  });
+
+  // [header, required role, expected status]
+  const table: Array<[string | undefined, Role, 'ok' | 401 | 403]> = [
+    [undefined, 'read', 401],
+    ['', 'read', 401],
+    [`Basic ${Buffer.from(`x:${READ}`).toString('base64')}`, 'read', 401],
+    [`Bearer ${READ}x`, 'read', 401],
+    [`Bearer ${READ.slice(0, -1)}`, 'read', 401],
+    [`Bearer  ${READ}`, 'read', 'ok'],
+    [`bearer ${READ}`, 'read', 'ok'],
+    [`Bearer ${READ}`, 'ingest', 403],
+    [`Bearer ${READ}`, 'admin', 403],
+    [`Bearer ${INGEST}`, 'ingest', 'ok'],
+    [`Bearer ${INGEST}`, 'read', 403],
+    [`Bearer ${ADMIN}`, 'ingest', 'ok'],
+    [`Bearer ${ADMIN}`, 'read', 'ok'],
+    [`Bearer ${ADMIN}`, 'admin', 'ok'],
+  ];
+  it.each(table)('%s for %s → %s', async (header, role, want) => {
+    const result = (await authorizer()).authorize(header, role);
+    expect(result.status).toBe(want);
+    if (result.status !== 'ok') expect(JSON.stringify(result)).not.toContain('token-0123');
+  });
+
+  it('takes as long for a near miss as for a wild guess (constant-time compare)', async () => {
+    const auth = await authorizer();
+    const time = (header: string) => {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < 20_000; i++) auth.authorize(header, 'read');
+      return Number(process.hrtime.bigint() - start);
+    };
+    const nearMiss = `Bearer ${READ.slice(0, -1)}!`;
+    const wild = 'Bearer zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz';
+    time(nearMiss);
+    time(wild);
+    // Medians of alternating runs; a byte-by-byte compare would differ by the prefix length.
+    const near: number[] = [];
+    const far: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      near.push(time(nearMiss));
+      far.push(time(wild));
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[3]!;
+    const ratio = median(near) / median(far);
+    expect(ratio).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(1.6);
+  });
+});
+
+describe('loadTokens', () => {
+  it('reads token_file without its trailing newline and adds VIGIL_AUTH_TOKEN with every role', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vigil-auth-'));
+    await writeFile(join(dir, 'token'), `${READ}\n`);
+    const tokens = await loadTokens([{ name: 'file', token_file: join(dir, 'token'), roles: ['read'] }], { VIGIL_AUTH_TOKEN: ADMIN });
+    expect(tokens).toEqual([
+      { name: 'file', secret: READ, roles: ['read'] },
+      { name: 'env', secret: ADMIN, roles: ['ingest', 'read', 'admin'] },
+    ]);
+  });
+
+  it('names the path of a bad token and never echoes it', async () => {
+    await expect(loadTokens([{ name: 'a', token: 'short-secret', roles: ['read'] }], {})).rejects.toThrow(/^auth\.tokens\[0\]\.token: token must be at least 16/);
+    await expect(loadTokens([], { VIGIL_AUTH_TOKEN: 'short-secret' })).rejects.toThrow(/^VIGIL_AUTH_TOKEN: /);
+    await expect(loadTokens([{ name: 'a', token_file: '/nonexistent/vigil-token', roles: ['read'] }], {})).rejects.toThrow(
+      /^auth\.tokens\[0\]\.token_file: cannot read \/nonexistent\/vigil-token: ENOENT/,
+    );
+    await expect(loadTokens([{ name: 'a', token: 'has a space in the secret', roles: ['read'] }], {})).rejects.not.toThrow(/space in/);
+  });
+});
+
+describe('assertExposureAllowed', () => {
+  const api = (host: string) => ({ name: 'API', setting: 'api.host', host });
+  it('allows loopback without tokens and refuses other binds unless allowed', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) {
+      expect(isLoopback(host)).toBe(true);
+      expect(() => assertExposureAllowed(api(host), { enabled: false, allowAnonymous: false })).not.toThrow();
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'vigil.example.com']) {
+      expect(isLoopback(host)).toBe(false);
+      expect(() => assertExposureAllowed(api(host), { enabled: false, allowAnonymous: false })).toThrow(/^API listener on .* \(api\.host\).*auth\.allow_anonymous/);
+      expect(() => assertExposureAllowed(api(host), { enabled: true, allowAnonymous: false })).not.toThrow();
+      expect(() => assertExposureAllowed(api(host), { enabled: false, allowAnonymous: true })).not.toThrow();
+    }
+  });
+});
