@@ -16,6 +16,14 @@ describe('batch plans', () => {
     expect(batchId('otlp_logs', 3, '10', '19')).toBe('otlp_logs/3/10-19');
   });
 
+  it('namespaces a batch by Kafka cluster and by the first message\'s log time (a recreated topic restarts offsets)', () => {
+    const a = batchId('otlp_logs', 3, '0', '9', { clusterId: 'clusterA', firstTimestamp: '1764000000000' });
+    expect(a).toBe('clusterA/otlp_logs/3/0-9@1764000000000');
+    expect(batchId('otlp_logs', 3, '0', '9', { clusterId: 'clusterB', firstTimestamp: '1764000000000' })).not.toBe(a);
+    expect(batchId('otlp_logs', 3, '0', '9', { clusterId: 'clusterA', firstTimestamp: '1764000999999' })).not.toBe(a);
+    expect(batchId('otlp_metrics', 3, '0', '9', { clusterId: 'clusterA', firstTimestamp: '1764000000000' })).not.toBe(a);
+  });
+
   it('without a plan, cuts up to maxMessages', () => {
     expect(cutBatch(msgs(5, 6, 7), undefined, 2)).toEqual({ ready: msgs(5, 6), rest: msgs(7) });
     expect(cutBatch(msgs(5), undefined, 2)).toEqual({ ready: msgs(5), rest: [] });

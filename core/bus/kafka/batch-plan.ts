@@ -17,8 +17,25 @@ export function plannedLastOffset(metadata: string | null | undefined): bigint |
   return /^\d+$/.test(text) ? BigInt(text) : undefined;
 }
 
-export function batchId(topic: string, partition: number, first: string, last: string): string {
-  return `${topic}/${partition}/${first}-${last}`;
+/** What makes a batch's identity unique beyond topic/partition/offsets. */
+export interface BatchNamespace {
+  /** The Kafka cluster's id: a second cluster writing to the same ClickHouse must not collide. */
+  clusterId?: string;
+  /**
+   * The first message's log timestamp: a topic deleted and recreated starts its offsets at 0
+   * again, and kafkajs cannot see topic ids; the timestamp is stored in the log, so it is the
+   * same on every replay of the batch.
+   */
+  firstTimestamp?: string;
+}
+
+/**
+ * The batch's identity, the stem of its inserts' dedup tokens:
+ * `<cluster id>/<topic>/<partition>/<first>-<last>@<first timestamp>`.
+ */
+export function batchId(topic: string, partition: number, first: string, last: string, ns: BatchNamespace = {}): string {
+  const stem = `${topic}/${partition}/${first}-${last}`;
+  return `${ns.clusterId ? `${ns.clusterId}/` : ''}${stem}${ns.firstTimestamp ? `@${ns.firstTimestamp}` : ''}`;
 }
 
 export interface Cut<T extends { offset: string }> {

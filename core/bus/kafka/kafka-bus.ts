@@ -19,13 +19,23 @@ export interface KafkaBusOptions {
   /** Messages per planned batch, per partition. */
   maxBatchMessages: number;
   sessionTimeoutMs: number;
+  /** Backoff between attempts at a batch that failed (doubling, jittered). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
   logger: Logger;
 }
 
 interface PartitionState {
-  buffer: IncomingMessage[];
-  plan?: { first: bigint; last: bigint };
+  buffer: Array<IncomingMessage & { timestamp: string }>;
+  /** The batch being stored; `recorded` once its last offset is committed as metadata. */
+  plan?: { first: bigint; last: bigint; recorded: boolean };
   planLoaded: boolean;
+}
+
+/** kafkajs' own test for errors that mean "rejoin the group" (not exported by kafkajs). */
+function isRebalancing(err: unknown): boolean {
+  const type = (err as { type?: string }).type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION' || type === 'UNKNOWN_MEMBER_ID';
 }
 
 /**
@@ -44,6 +54,8 @@ export class KafkaBus implements Bus {
   private readonly partitions = new Map<string, PartitionState>();
   private producerReady = false;
   private connecting: Promise<void> | undefined;
+  /** Namespaces dedup tokens: a second cluster writing to the same ClickHouse must not collide. */
+  private clusterId: string | undefined;
 
   constructor(private readonly options: KafkaBusOptions) {
     this.kafka = new Kafka({
@@ -187,10 +199,11 @@ export class KafkaBus implements Bus {
       state.plan = await this.committedPlan(topic, partition);
       state.planLoaded = true;
     }
+    this.clusterId ??= await this.fetchClusterId();
     const lastHeld = state.buffer.length > 0 ? BigInt(state.buffer.at(-1)!.offset) : -1n;
     for (const m of batch.messages) {
       if (BigInt(m.offset) <= lastHeld) continue;
-      state.buffer.push({ topic, partition, offset: m.offset, key: m.key?.toString(), value: m.value ?? Buffer.alloc(0) });
+      state.buffer.push({ topic, partition, offset: m.offset, key: m.key?.toString(), value: m.value ?? Buffer.alloc(0), timestamp: m.timestamp });
       // Resolving moves the fetch position; the group's committed offset moves only below.
       payload.resolveOffset(m.offset);
     }
@@ -202,12 +215,68 @@ export class KafkaBus implements Bus {
       if (!cut.ready) break; // a replayed batch waits for the rest of its planned messages
       const firstOffset = cut.ready[0]!.offset;
       const lastOffset = cut.ready.at(-1)!.offset;
-      if (planned === undefined) await this.commit(topic, partition, firstOffset, planMetadata(lastOffset));
-      await this.withHeartbeat(payload, () => handler(topic, partition, cut.ready!, batchId(topic, partition, firstOffset, lastOffset)));
-      await this.commit(topic, partition, String(BigInt(lastOffset) + 1n), null);
+      // The plan is held here from the moment it is cut, not only in Kafka: a retry after a
+      // failed insert or commit must rebuild this batch, not cut a new one from whatever
+      // arrived meanwhile (new boundaries would mean new tokens, and a table that had landed
+      // would be inserted twice).
+      state.plan ??= { first: BigInt(firstOffset), last: BigInt(lastOffset), recorded: false };
+      const id = batchId(topic, partition, firstOffset, lastOffset, { clusterId: this.clusterId, firstTimestamp: cut.ready[0]!.timestamp });
+      if (!(await this.storeUntilDone(payload, state.plan, cut.ready, id, handler))) return;
       state.plan = undefined;
       state.buffer = cut.rest;
     }
+  }
+
+  /**
+   * Records the plan, stores the batch, commits past it; on failure retries the same batch on a
+   * timer with backoff (no new message needed), until it lands or the partition is taken away.
+   * Returns false when the partition is no longer ours to store: its next owner replays the plan.
+   */
+  private async storeUntilDone(
+    payload: EachBatchPayload,
+    plan: NonNullable<PartitionState['plan']>,
+    messages: IncomingMessage[],
+    id: string,
+    handler: BatchHandler,
+  ): Promise<boolean> {
+    const { topic, partition } = payload.batch;
+    const lastOffset = String(plan.last);
+    let delay = this.options.retryInitialMs ?? 500;
+    let lastError = '';
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (!plan.recorded) {
+          await this.commit(topic, partition, String(plan.first), planMetadata(lastOffset));
+          plan.recorded = true;
+        }
+        await this.withHeartbeat(payload, () => handler(topic, partition, messages, id));
+        await this.commit(topic, partition, String(plan.last + 1n), null);
+        if (attempt > 1) this.options.logger.info({ topic, partition, batchId: id, attempts: attempt }, 'batch stored after retries');
+        return true;
+      } catch (err) {
+        // A rebalance fences this member's commits: let kafkajs rejoin; the plan is in Kafka.
+        if (isRebalancing(err)) throw err;
+        const message = (err as Error).message;
+        if (message !== lastError) {
+          this.options.logger.warn({ topic, partition, batchId: id, attempt, err: message }, 'batch not stored; retrying the same batch');
+          lastError = message;
+        }
+      }
+      const wait = delay / 2 + Math.random() * (delay / 2);
+      await this.withHeartbeat(payload, () => new Promise((r) => setTimeout(r, wait)));
+      delay = Math.min(delay * 2, this.options.retryMaxMs ?? 30_000);
+      // A rebalance ends our turn, so kafkajs rejoins instead of this loop retrying forever.
+      await payload.heartbeat().catch((err: unknown) => {
+        if (isRebalancing(err)) throw err;
+      });
+      if (!payload.isRunning() || payload.isStale()) return false;
+    }
+  }
+
+  private async fetchClusterId(): Promise<string> {
+    this.admin ??= this.kafka.admin();
+    await this.admin.connect();
+    return (await this.admin.describeCluster()).clusterId;
   }
 
   private async committedPlan(topic: string, partition: number): Promise<PartitionState['plan']> {
@@ -217,7 +286,7 @@ export class KafkaBus implements Bus {
     const last = plannedLastOffset(committed?.metadata);
     if (!committed || last === undefined || Number(committed.offset) < 0) return undefined;
     this.options.logger.info({ topic, partition, first: committed.offset, last: String(last) }, 'replaying a planned batch');
-    return { first: BigInt(committed.offset), last };
+    return { first: BigInt(committed.offset), last, recorded: true };
   }
 
   private async commit(topic: string, partition: number, offset: string, metadata: string | null): Promise<void> {
