@@ -230,16 +230,35 @@ export const alertsSchema = z
   })
   .strict();
 
+/** vigil's own metrics and traces, through the OpenTelemetry SDK (README: Self-telemetry). */
+export const telemetrySchema = z
+  .object({
+    /** Off: no SDK, no /metrics, no self rows (OTEL_SDK_DISABLED=true does the same). */
+    enabled: z.boolean().default(true),
+    /** Export into vigil's own otel_metrics_* / otel_traces tables through its ingest path. */
+    self_tables: z.boolean().default(true),
+    /** How often metrics are collected into the tables. */
+    interval: duration.prefault('15s'),
+    /** Prometheus text format on the API server's GET /metrics. */
+    prometheus: z.boolean().default(true),
+    /** Share of ingest requests traced (root spans); 0 traces none. */
+    trace_ratio: z.number({ error: 'expected a number from 0 to 1' }).min(0, { error: 'expected a number from 0 to 1' }).max(1, { error: 'expected a number from 0 to 1' }).default(0.01),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     data_dir: z.string().min(1).default('./data'),
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** auto: readable lines when stdout is a terminal, JSON lines otherwise (--log-format). */
+    log_format: z.enum(['auto', 'json', 'pretty']).default('auto'),
     store: storeSchema.prefault({}),
     bus: busSchema.prefault({}),
     collector: collectorSchema.prefault({}),
     processor: processorSchema.prefault({}),
     api: apiSchema.prefault({}),
     alerts: alertsSchema.prefault({}),
+    telemetry: telemetrySchema.prefault({}),
     auth: authSchema.prefault({}),
   })
   .strict();
