@@ -1,10 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import { assertExposureAllowed, createAuthorizer, requireRole, type Authorizer } from '../core/auth/index.ts';
+import { createServer, schemeOf, type ListenerTls } from '../core/tls/index.ts';
 import type { QueryLimits, Store } from '../core/store/index.ts';
 import type { Logger } from '../core/telemetry/index.ts';
+import { allowedHostNames, corsGuard, crossSiteGuard, hostGuard } from './api/browser-guard.ts';
 import { healthRoute } from './api/health-route.ts';
 import { queryRoute } from './api/query-route.ts';
+import { requiredRole } from './api/required-role.ts';
 
 export interface ApiServerOptions {
   host: string;
@@ -15,6 +19,12 @@ export interface ApiServerOptions {
   isReady: () => boolean;
   /** Routes other components contribute (alerts, rules, status…). */
   routes?: Router[];
+  /** Bearer tokens and roles; without it (or with no tokens) the API is open, on loopback only. */
+  auth?: { authorizer: Authorizer; allowAnonymous: boolean };
+  tls?: ListenerTls;
+  /** Extra Host header names accepted besides loopback and the bind address ("*": any). */
+  allowedHosts?: string[];
+  corsOrigins?: string[];
 }
 
 /** The vigil HTTP API: SQL over the store, health, and routes components add. */
@@ -25,8 +35,16 @@ export class ApiServer {
 
   async start(): Promise<void> {
     if (this.server) return;
+    const auth = this.options.auth ?? { authorizer: createAuthorizer([]), allowAnonymous: false };
+    assertExposureAllowed({ name: 'API', setting: 'api.host', host: this.options.host }, { enabled: auth.authorizer.enabled, allowAnonymous: auth.allowAnonymous });
+    const hosts = allowedHostNames(this.options.host, this.options.allowedHosts ?? []);
     const app = express();
     app.disable('x-powered-by');
+    // Browser safety and authentication come before any body is read or route runs.
+    app.use(hostGuard(hosts));
+    app.use(corsGuard(this.options.corsOrigins ?? []));
+    app.use(requireRole(auth.authorizer, requiredRole));
+    app.use(crossSiteGuard(this.options.corsOrigins ?? []));
     app.use(express.json({ limit: '1mb' }));
     app.use(express.text({ limit: '1mb', type: ['text/plain', 'application/sql'] }));
     app.use(healthRoute(this.options.isReady));
@@ -40,7 +58,8 @@ export class ApiServer {
       res.status(status).json({ error: status === 500 ? 'internal error' : err.message });
     };
     app.use(onError);
-    const server = app.listen(this.options.port, this.options.host);
+    const server = await createServer(app, this.options.tls, 'api.tls');
+    server.listen(this.options.port, this.options.host);
     await new Promise<void>((resolve, reject) => {
       server.once('listening', () => resolve());
       server.once('error', reject);
@@ -51,7 +70,9 @@ export class ApiServer {
 
   get address(): string {
     const info = this.server?.address() as AddressInfo | null | undefined;
-    return info ? `http://${info.address}:${info.port}` : '';
+    if (!info) return '';
+    const host = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+    return `${schemeOf(this.options.tls)}://${host}:${info.port}`;
   }
 
   async shutdown(): Promise<void> {

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { BusSaturatedError, BusUnavailableError, type Bus, type OutgoingMessage } from '../../core/bus/index.ts';
 import {
@@ -9,7 +9,9 @@ import {
   type Signal,
   type SignalRequest,
 } from '../../core/model/index.ts';
+import { assertExposureAllowed, createAuthorizer, wwwAuthenticate, type Authorizer } from '../../core/auth/index.ts';
 import { StoreError } from '../../core/store/index.ts';
+import { createServer, schemeOf, type ListenerTls } from '../../core/tls/index.ts';
 import type { Logger } from '../../core/telemetry/index.ts';
 import { resourceKey } from './resource-key.ts';
 import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
@@ -24,12 +26,15 @@ export interface OtlpReceiverOptions {
   bus: Bus;
   topics: Record<Signal, string>;
   logger: Logger;
+  /** Bearer tokens (role "ingest"); without it (or with no tokens) the receiver is open, on loopback only. */
+  auth?: { authorizer: Authorizer; allowAnonymous: boolean };
+  tls?: ListenerTls;
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' };
 
 /** Outcome counts by a bounded set of reasons (never raw messages). */
-export type ReceiverStats = Record<'accepted' | 'malformed' | 'too_large' | 'unsupported' | 'saturated' | 'failed', number>;
+export type ReceiverStats = Record<'accepted' | 'malformed' | 'too_large' | 'unsupported' | 'saturated' | 'failed' | 'unauthorized', number>;
 
 /**
  * OTLP/HTTP receiver: POST /v1/logs|metrics|traces in protobuf or JSON, optionally gzipped.
@@ -38,13 +43,20 @@ export type ReceiverStats = Record<'accepted' | 'malformed' | 'too_large' | 'uns
  */
 export class OtlpReceiver {
   private server: Server | undefined;
-  readonly stats: ReceiverStats = { accepted: 0, malformed: 0, too_large: 0, unsupported: 0, saturated: 0, failed: 0 };
+  readonly stats: ReceiverStats = { accepted: 0, malformed: 0, too_large: 0, unsupported: 0, saturated: 0, failed: 0, unauthorized: 0 };
+  private readonly authorizer: Authorizer;
 
-  constructor(private readonly options: OtlpReceiverOptions) {}
+  constructor(private readonly options: OtlpReceiverOptions) {
+    this.authorizer = options.auth?.authorizer ?? createAuthorizer([]);
+  }
 
   async start(): Promise<void> {
     if (this.server) return;
-    const server = createServer((req, res) => void this.handle(req, res));
+    assertExposureAllowed(
+      { name: 'OTLP/HTTP', setting: 'collector.otlp.host', host: this.options.host },
+      { enabled: this.authorizer.enabled, allowAnonymous: this.options.auth?.allowAnonymous ?? false },
+    );
+    const server = await createServer((req, res) => void this.handle(req, res), this.options.tls, 'collector.otlp.tls');
     server.keepAliveTimeout = 65_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -56,7 +68,8 @@ export class OtlpReceiver {
 
   get address(): string {
     const info = this.server?.address() as AddressInfo | null | undefined;
-    return info ? `http://${info.address}:${info.port}` : '';
+    if (!info) return '';
+    return `${schemeOf(this.options.tls)}://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}`;
   }
 
   get port(): number {
@@ -82,6 +95,9 @@ export class OtlpReceiver {
       const path = (req.url ?? '').split('?')[0]!;
       const signal = PATHS[path];
       if (!signal) throw new HttpError(404, `unknown path ${path}: use /v1/logs, /v1/metrics or /v1/traces`);
+      // Before the body is read: an unauthenticated client gets no decompression or decoding work.
+      const auth = this.authorizer.authorize(req.headers.authorization, 'ingest');
+      if (auth.status !== 'ok') throw new HttpError(auth.status, auth.message, { 'WWW-Authenticate': wwwAuthenticate(auth) });
       if (req.method !== 'POST') throw new HttpError(405, `${req.method} not allowed: use POST`, { Allow: 'POST' });
       if (contentType !== 'application/json' && contentType !== 'application/x-protobuf') {
         throw new HttpError(415, `unsupported Content-Type "${contentType}": use application/x-protobuf or application/json`);
@@ -115,7 +131,7 @@ export class OtlpReceiver {
     let headers: Record<string, string> = {};
     if (error instanceof HttpError) {
       ({ status, message, headers } = error);
-      this.stats[status === 413 ? 'too_large' : status === 400 ? 'malformed' : 'unsupported'] += 1;
+      this.stats[status === 413 ? 'too_large' : status === 400 ? 'malformed' : status === 401 || status === 403 ? 'unauthorized' : 'unsupported'] += 1;
     } else if (error instanceof MalformedOtlpError) {
       status = 400;
       message = error.message;

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { ROLES, type Role } from './roles.ts';
 
 /** A token as configured: `auth.tokens[i]`, the secret given inline or in a file. */
@@ -32,9 +32,9 @@ export class TokenConfigError extends Error {
 /**
  * Resolves `auth.tokens` (reading each `token_file`) plus `VIGIL_AUTH_TOKEN`, which adds one
  * token named "env" with every role. Throws TokenConfigError naming the config path; the error
- * never contains a secret.
+ * never contains a secret. Synchronous: it runs once, while a process is being assembled.
  */
-export async function loadTokens(configured: readonly TokenConfig[], env: Record<string, string | undefined> = process.env): Promise<Token[]> {
+export function loadTokens(configured: readonly TokenConfig[], env: Record<string, string | undefined> = process.env): Token[] {
   const tokens: Token[] = [];
   for (const [i, entry] of configured.entries()) {
     const path = `auth.tokens[${i}]`;
@@ -42,7 +42,7 @@ export async function loadTokens(configured: readonly TokenConfig[], env: Record
     if (entry.token_file !== undefined) {
       try {
         // A trailing newline is what editors and `echo` leave; it is never part of the secret.
-        secret = (await readFile(entry.token_file, 'utf8')).replace(/\r?\n$/, '');
+        secret = readFileSync(entry.token_file, 'utf8').replace(/\r?\n$/, '');
       } catch (err) {
         throw new TokenConfigError(`${path}.token_file`, `cannot read ${entry.token_file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
       }

@@ -1,0 +1,2 @@
+export { createServer, schemeOf, TlsConfigError } from './create-server.ts';
+export type { ListenerTls } from './create-server.ts';
