@@ -22,6 +22,7 @@ import {
 import { systemClock } from '../core/clock/index.ts';
 import { ApiServer } from '../dashboards/index.ts';
 import { Processor } from '../processor/index.ts';
+import { InstanceTelemetry } from './instance-telemetry.ts';
 
 interface Component {
   start(): Promise<void>;
@@ -166,6 +167,8 @@ export class VigilInstance {
     }
     if (this.bus) await this.startComponent(this.bus);
     if (this.processor) await this.startComponent(this.processor);
+    // Self-telemetry flows through the processor, so it starts after it and stops before it.
+    await this.startComponent(this.telemetry());
     if (this.roles.alerts && this.config.alerts.enabled) {
       const rules = await loadRuleFiles(this.config.alerts.rule_files);
       if (!rules.ok) {
@@ -226,6 +229,27 @@ export class VigilInstance {
       }
     }
     if (components.length > 0) this.logger.info('vigil stopped');
+  }
+
+  private telemetry(): InstanceTelemetry {
+    const receivers: ConstructorParameters<typeof InstanceTelemetry>[1]['receivers'] = [];
+    if (this.otlp) receivers.push(['otlp_http', () => this.otlp!.stats]);
+    if (this.filelog) receivers.push(['filelog', () => ({ accepted: this.filelog!.stats.records, delivery_failures: this.filelog!.stats.delivery_failures })]);
+    const roles = Object.entries(this.roles).filter(([, on]) => on).map(([role]) => role).join(',');
+    return new InstanceTelemetry(
+      this.config,
+      {
+        bus: this.bus,
+        store: this.store,
+        otlpPorts: () => (this.otlp ? [this.otlp.port] : []),
+        receivers,
+        processorStats: this.processor ? () => this.processor!.stats() : undefined,
+        firingAlerts: () => this.alerts?.alerts().filter((a) => a.state === 'firing').length,
+        roles,
+      },
+      this.apiRoutes,
+      this.logger.child({ component: 'telemetry' }),
+    );
   }
 
   private createLeadership(): KafkaLeadership {

@@ -1,7 +1,7 @@
 import type { Bus, IncomingMessage } from '../core/bus/index.ts';
 import { decodeProtobuf, MalformedOtlpError, requestToRows, type Signal, type SignalRequest } from '../core/model/index.ts';
 import type { Store } from '../core/store/index.ts';
-import type { Logger } from '../core/telemetry/index.ts';
+import { selfMetrics, type Logger } from '../core/telemetry/index.ts';
 import { StoreError } from '../core/store/index.ts';
 import { withRetry } from '../core/retry/index.ts';
 import { TableBatcher, type BatchOptions } from './table-batcher.ts';
@@ -112,6 +112,7 @@ export class Processor {
     }
     for (const [table, rows] of byTable) {
       const stats = this.batcher(table);
+      const started = performance.now();
       try {
         await withRetry(() => this.options.store.insertRows(table, rows, { dedupToken: `${batchId}/${table}` }), {
           maxElapsedMs: this.options.batch.retryForMs,
@@ -123,7 +124,9 @@ export class Processor {
         });
         stats.insertedRows += rows.length;
         stats.insertCount += 1;
+        selfMetrics.insert(table, rows.length, (performance.now() - started) / 1000, 'ok');
       } catch (error) {
+        selfMetrics.insert(table, rows.length, (performance.now() - started) / 1000, 'failed');
         // Rows the store refuses for good are dead-lettered with their messages: bad data must
         // not stop the consumer. Anything else fails the batch, which Kafka then redelivers.
         if (!(error instanceof StoreError) || error.retryable || !this.options.onMalformed) throw error;

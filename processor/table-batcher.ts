@@ -1,4 +1,4 @@
-import type { Logger } from '../core/telemetry/index.ts';
+import { selfMetrics, type Logger } from '../core/telemetry/index.ts';
 import type { Store } from '../core/store/index.ts';
 import { StoreError } from '../core/store/index.ts';
 import { withRetry } from '../core/retry/index.ts';
@@ -53,6 +53,7 @@ export class TableBatcher {
   }
 
   private async insert(batch: PendingBatch): Promise<void> {
+    const started = performance.now();
     try {
       await withRetry(() => this.store.insertRows(this.table, batch.rows), {
         maxElapsedMs: this.options.retryForMs,
@@ -63,9 +64,11 @@ export class TableBatcher {
       });
       this.insertedRows += batch.rows.length;
       this.insertCount += 1;
+      selfMetrics.insert(this.table, batch.rows.length, (performance.now() - started) / 1000, 'ok');
       for (const w of batch.waiters) w.resolve();
     } catch (error) {
       this.failedRows += batch.rows.length;
+      selfMetrics.insert(this.table, batch.rows.length, (performance.now() - started) / 1000, 'failed');
       this.logger.error({ table: this.table, rows: batch.rows.length, err: (error as Error).message }, 'insert failed; senders get an error and retry');
       for (const w of batch.waiters) w.reject(error);
     }

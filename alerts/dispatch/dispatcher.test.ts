@@ -22,7 +22,7 @@ const T0 = 1_800_000_000_000;
 /** A real HTTP webhook receiver; `plan` decides each answer (status, headers). */
 let server: Server;
 let url = '';
-let received: Array<{ body: any; raw: string; signature?: string; at: number }> = [];
+let received: Array<{ body: any; raw: string; signature?: string; timestamp?: string; at: number }> = [];
 let attempts = 0;
 let plan: (attempt: number) => { status: number; headers?: Record<string, string> } = () => ({ status: 200 });
 const clock = new FakeClock(T0);
@@ -36,7 +36,7 @@ beforeAll(async () => {
     req.on('end', () => {
       attempts += 1;
       const answer = plan(attempts);
-      if (answer.status < 300) received.push({ body: JSON.parse(raw), raw, signature: req.headers['x-vigil-signature'] as string, at: clock.now() });
+      if (answer.status < 300) received.push({ body: JSON.parse(raw), raw, signature: req.headers['x-vigil-signature'] as string, timestamp: req.headers['x-vigil-timestamp'] as string, at: clock.now() });
       res.writeHead(answer.status, answer.headers).end();
     });
   });
@@ -167,8 +167,10 @@ describe('webhook receiver', () => {
     const { dispatcher } = pipeline();
     await dispatcher.notify([alert({ host: 'a', team: 'db' })]);
     await runUntil(dispatcher, 31 * S);
-    const [{ body, raw, signature }] = received as [any];
-    expect(signature).toBe(`sha256=${createHmac('sha256', 's3cret').update(raw).digest('hex')}`);
+    const [{ body, raw, signature, timestamp }] = received as [any];
+    // Signed over the send time and the body (see alerts/notify/webhook-signature.ts).
+    expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(60);
+    expect(signature).toBe(`sha256=${createHmac('sha256', 's3cret').update(`${timestamp}.${raw}`).digest('hex')}`);
     expect(body).toMatchObject({
       version: '4',
       status: 'firing',

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { systemClock, type Clock } from '../../core/clock/index.ts';
-import type { Logger } from '../../core/telemetry/index.ts';
+import { selfMetrics, type Logger } from '../../core/telemetry/index.ts';
 import type { AlertTransition } from '../engine/alert-instance.ts';
 import type { Notifier } from '../engine/notifier.ts';
 import type { Inhibitor } from '../inhibit/inhibitor.ts';
@@ -161,10 +161,12 @@ export class Dispatcher implements Notifier {
           externalURL: this.options.externalUrl,
         });
         status.sent += 1;
+        selfMetrics.notification(integration.name, 'sent');
         status.lastSentAt = now;
         await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'sent', firing: firing.map((a) => a.fingerprint), resolved: resolved.map((a) => a.fingerprint) });
       } catch (err) {
         status.failed += 1;
+        selfMetrics.notification(integration.name, 'failed');
         status.lastError = (err as Error).message;
         this.options.logger.warn({ receiver, integration: integration.name, err: status.lastError }, 'notification failed');
         await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'failed', firing: [], resolved: [], error: status.lastError });

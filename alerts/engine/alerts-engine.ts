@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../../core/clock/index.ts';
 import type { Store } from '../../core/store/index.ts';
-import type { Logger } from '../../core/telemetry/index.ts';
+import { selfMetrics, type Logger } from '../../core/telemetry/index.ts';
 import type { Rule, RuleGroup } from '../config/rule-schema.ts';
 import type { AlertInstance, AlertTransition } from './alert-instance.ts';
 import { AlertStore } from './alert-store.ts';
@@ -212,6 +212,7 @@ export class AlertsEngine {
       }
     }
     for (const s of steps) Object.assign(s.slot.health, { health: 'ok', lastError: undefined, lastEvaluation: now, evaluationMs: s.ms });
+    for (const s of steps) selfMetrics.ruleEvaluation(name, s.slot.rule.alert, s.ms / 1000, 'ok');
     const outbox = this.outboxes.get(name)!;
     outbox.push(name, now, steps.map((s) => s.step));
     const { saved: transitions, error } = await outbox.flush((batch) => this.alertStore.save(batch));
@@ -237,6 +238,7 @@ export class AlertsEngine {
   private fail(slot: RuleSlot, now: number, ms: number, message: string): void {
     const changed = slot.health.lastError !== message;
     Object.assign(slot.health, { health: 'err', lastError: message, lastEvaluation: now, evaluationMs: ms });
+    selfMetrics.ruleEvaluation(slot.health.group, slot.rule.alert, ms / 1000, 'failed');
     // A rule failing the same way every interval is logged once, when its error changes.
     if (changed) this.options.logger.warn({ group: slot.health.group, rule: slot.rule.alert, err: message }, 'rule evaluation failed; alert state kept');
   }

@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
 import { withRetry } from '../../core/retry/index.ts';
 import type { WebhookConfig } from '../dispatch/notification-config.ts';
 import { commonLabels, type GroupMessage, type Integration } from '../dispatch/group-message.ts';
+import { displayUrl } from './display-url.ts';
+import { signatureHeaders } from './webhook-signature.ts';
 
 /** A failed delivery; retryable for network errors, 5xx and 429 (Alertmanager's rule). */
 class DeliveryError extends Error {
@@ -45,15 +46,20 @@ export class WebhookIntegration implements Integration {
   readonly name = 'webhook';
   readonly sendResolved: boolean;
 
-  constructor(private readonly config: WebhookConfig) {
+  constructor(
+    private readonly config: WebhookConfig,
+    private readonly now: () => number = Date.now,
+  ) {
     this.sendResolved = config.send_resolved;
   }
 
   async notify(message: GroupMessage): Promise<void> {
     const body = JSON.stringify(webhookPayload(message, this.config.max_alerts));
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'vigil', ...this.config.headers };
-    if (this.config.hmac_secret) headers['X-Vigil-Signature'] = `sha256=${createHmac('sha256', this.config.hmac_secret).update(body).digest('hex')}`;
-    await withRetry(() => this.post(body, headers), {
+    const secret = this.config.hmac_secret;
+    // Signed per attempt: a retry after a long backoff carries a fresh timestamp, not a stale one.
+    const attempt = () => this.post(body, secret ? { ...headers, ...signatureHeaders(secret, body, this.now()) } : headers);
+    await withRetry(attempt, {
       maxElapsedMs: this.config.max_retry_time,
       initialDelayMs: 200,
       maxDelayMs: 10_000,
@@ -67,16 +73,19 @@ export class WebhookIntegration implements Integration {
     try {
       response = await fetch(this.config.url, { method: 'POST', body, headers, signal: AbortSignal.timeout(this.config.timeout) });
     } catch (err) {
-      throw new DeliveryError(`webhook ${redact(this.config.url)}: ${(err as Error).message}`, true);
+      // fetch's message can quote the URL; the cause's code says enough (ECONNREFUSED, timeout…).
+      throw new DeliveryError(`webhook ${displayUrl(this.config.url)}: ${failureReason(err)}`, true);
     }
     await response.arrayBuffer().catch(() => {});
     if (response.ok) return;
     const retryable = response.status >= 500 || response.status === 429;
     const after = Number(response.headers.get('retry-after'));
-    throw new DeliveryError(`webhook ${redact(this.config.url)} answered ${response.status}`, retryable, Number.isFinite(after) && after > 0 ? after * 1000 : undefined);
+    throw new DeliveryError(`webhook ${displayUrl(this.config.url)} answered ${response.status}`, retryable, Number.isFinite(after) && after > 0 ? after * 1000 : undefined);
   }
 }
 
-function redact(url: string): string {
-  return url.replace(/\/\/([^/:@\s]*):[^/@\s]*@/, '//$1:<redacted>@');
+function failureReason(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError') return 'timed out';
+  return e.cause?.code ?? e.name ?? 'request failed';
 }

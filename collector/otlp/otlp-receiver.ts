@@ -12,7 +12,7 @@ import {
 import { assertExposureAllowed, createAuthorizer, wwwAuthenticate, type Authorizer } from '../../core/auth/index.ts';
 import { StoreError } from '../../core/store/index.ts';
 import { createServer, schemeOf, type ListenerTls } from '../../core/tls/index.ts';
-import type { Logger } from '../../core/telemetry/index.ts';
+import { selfMetrics, type Logger } from '../../core/telemetry/index.ts';
 import { resourceKey } from './resource-key.ts';
 import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
 import { HttpError, readBody } from './read-body.ts';
@@ -104,7 +104,8 @@ export class OtlpReceiver {
       }
       const body = await readBody(req, this.options);
       const message = this.toMessage(signal, encoding, body);
-      await this.options.bus.publish(this.options.topics[signal], [message]);
+      // A sampled span covers the ingest path up to durable (embedded: inserted).
+      await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': 'otlp_http' }, () => this.options.bus.publish(this.options.topics[signal], [message]));
       this.stats.accepted += 1;
       sendSuccess(res, encoding);
     } catch (error) {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../../../core/clock/index.ts';
-import type { Logger } from '../../../core/telemetry/index.ts';
+import { selfMetrics, type Logger } from '../../../core/telemetry/index.ts';
 import type { DispatchedAlert, GroupMessage, Integration } from '../../dispatch/group-message.ts';
 import { alertEnvironment, hookPayload, idempotencyKey, renderArgv, statusOf } from './hook-alert.ts';
 import type { HookConfig } from './hook-config.ts';
@@ -183,6 +183,7 @@ export class HookIntegration implements Integration {
   private announce(alert: DispatchedAlert, record: HookRunRecord): void {
     const level = (['failed', 'timeout', 'skipped_storm', 'unknown'] as Array<HookOutcome | 'running'>).includes(record.outcome) ? 'warn' : 'info';
     this.options.logger[level]({ hook: this.options.name, key: record.key, outcome: record.outcome, exitCode: record.exitCode, error: record.error || undefined }, 'hook run');
+    selfMetrics.hookRun(this.options.name, record.outcome);
     this.annotate(alert, describeOutcome(this.options.name, record));
   }
 

@@ -1,5 +1,5 @@
 import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
-import type { Logger } from '../../telemetry/index.ts';
+import { selfMetrics, type Logger } from '../../telemetry/index.ts';
 import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, type IncomingMessage, type OutgoingMessage } from '../bus.ts';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
 
@@ -201,6 +201,8 @@ export class KafkaBus implements Bus {
     }
     this.clusterId ??= await this.fetchClusterId();
     const lastHeld = state.buffer.length > 0 ? BigInt(state.buffer.at(-1)!.offset) : -1n;
+    // Age of the oldest message of this fetch: how far behind the producers the processor is.
+    if (batch.messages.length > 0) selfMetrics.busLag(topic, (Date.now() - Number(batch.messages[0]!.timestamp)) / 1000);
     for (const m of batch.messages) {
       if (BigInt(m.offset) <= lastHeld) continue;
       state.buffer.push({ topic, partition, offset: m.offset, key: m.key?.toString(), value: m.value ?? Buffer.alloc(0), timestamp: m.timestamp });
