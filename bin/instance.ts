@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { createAuthorizer, loadTokens, type Authorizer } from '../core/auth/index.ts';
 import { InProcessBus, KafkaBus, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
 import type { VigilConfig } from '../core/config/index.ts';
 import { encodeProtobuf, type ExportMetricsServiceRequest, type Signal } from '../core/model/index.ts';
@@ -58,6 +59,11 @@ export class VigilInstance {
     private readonly logger: Logger,
     readonly roles: Roles = ALL_ROLES,
   ) {
+    // Tokens are read (token_file, VIGIL_AUTH_TOKEN) once, here; a bad one fails startup with its path.
+    const auth: { authorizer: Authorizer; allowAnonymous: boolean } = {
+      authorizer: createAuthorizer(loadTokens(config.auth.tokens)),
+      allowAnonymous: config.auth.allow_anonymous,
+    };
     const topics: Record<Signal, string> = {
       logs: config.bus.kafka.topics.logs,
       metrics: config.bus.kafka.topics.metrics,
@@ -114,6 +120,8 @@ export class VigilInstance {
         bus,
         topics,
         logger: logger.child({ component: 'otlp' }),
+        auth,
+        tls: otlp.tls,
       });
     }
     if (roles.collector && hostmetrics.enabled && bus) {
@@ -155,6 +163,10 @@ export class VigilInstance {
         logger: logger.child({ component: 'api' }),
         isReady: () => this.ready,
         routes: this.apiRoutes,
+        auth,
+        tls: config.api.tls,
+        allowedHosts: config.api.allowed_hosts,
+        corsOrigins: config.api.cors_origins,
       });
     }
   }
