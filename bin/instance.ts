@@ -17,6 +17,8 @@ import {
   LoggingNotifier,
   loadRuleFiles,
   KafkaLeadership,
+  KafkaHookReplica,
+  hooksRouter,
   silencesRouter,
   type Notifier,
 } from '../alerts/index.ts';
@@ -195,6 +197,21 @@ export class VigilInstance {
         if (!loaded.ok) throw new Error(`invalid notification config:\n  ${loaded.problems.join('\n  ')}`);
         const pipeline = createNotificationPipeline(loaded.config, this.store!, systemClock, this.logger.child({ component: 'dispatch' }), isActive);
         this.apiRoutes.push(silencesRouter(pipeline.silences, pipeline.dispatcher));
+        this.apiRoutes.push(hooksRouter(this.store!, pipeline.hooks));
+        if (leadership && pipeline.hooks.size > 0) {
+          // Hook claims reach Kafka before any action, so a new leader knows what the old one took.
+          const kafka = this.config.bus.kafka;
+          const replica = new KafkaHookReplica({
+            brokers: kafka.brokers,
+            clientId: kafka.client_id,
+            topic: 'vigil_hook_ledger',
+            logger: this.logger.child({ component: 'hooks' }),
+            onRecord: (record) => void pipeline.hookLedger.receive(record).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'replicated hook run not stored')),
+          });
+          await this.startComponent(replica);
+          pipeline.hookLedger.replicate = (record) => replica.publish(record);
+          pipeline.hookLedger.catchUp = () => replica.catchUp();
+        }
         if (leadership) {
           // Every instance learns what any leader sent, so a new leader does not send it again.
           leadership.onRecord = (record) => pipeline.dispatcher.log.merge(record);

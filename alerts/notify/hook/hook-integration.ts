@@ -68,12 +68,30 @@ export class HookIntegration implements Integration {
   }
 
   async notify(message: GroupMessage): Promise<void> {
-    await this.options.ledger.load(this.clock.now());
+    const { ledger } = this.options;
+    await ledger.load(this.clock.now());
+    // In HA, what the previous leader claimed must be known before deciding anything.
+    await ledger.catchUp?.();
     for (const alert of message.alerts) {
       if (statusOf(alert) === 'firing') this.firing.add(alert.fingerprint);
       else this.firing.delete(alert.fingerprint);
     }
+    await this.reportOrphans(message);
     await Promise.all(this.route(message).map((alert) => this.handle(message, alert)));
+  }
+
+  /**
+   * A claim another instance left `running` (it died or lost leadership mid-run): its outcome
+   * cannot be known here, so it is reported `unknown` and not repeated.
+   */
+  private async reportOrphans(message: GroupMessage): Promise<void> {
+    const { ledger, name } = this.options;
+    for (const alert of message.alerts) {
+      const record = ledger.get(idempotencyKey(name, alert));
+      if (record?.outcome !== 'running' || record.instance === ledger.instance) continue;
+      await ledger.markUnknown(record, this.clock.now()).catch((err: unknown) => this.options.logger.error({ hook: name, err: (err as Error).message }, 'could not record unknown outcome'));
+      this.announce(alert, ledger.get(record.key)!);
+    }
   }
 
   /** Route: alerts whose status this hook acts on and whose incident nobody has decided yet. */

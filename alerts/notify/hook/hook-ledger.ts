@@ -70,6 +70,8 @@ export class HookLedger {
 
   /** Set in HA mode: hands every record to the other instances, durably, before it returns. */
   replicate?: (record: HookRunRecord) => Promise<void>;
+  /** Set in HA mode: resolves once every record other instances wrote so far has been merged. */
+  catchUp?: () => Promise<void>;
 
   constructor(
     private readonly store: Store,
@@ -92,7 +94,17 @@ export class HookLedger {
     return this.loaded;
   }
 
-  /** A record from another instance (HA replication); a decided outcome beats `running`. */
+  /**
+   * A record from another instance (HA replication), merged and stored in this instance's
+   * vigil_hook_runs for its audit; records of this instance come back too and are ignored.
+   */
+  async receive(record: HookRunRecord): Promise<void> {
+    if (record.instance === this.instance) return;
+    this.merge(record);
+    await this.insert(record);
+  }
+
+  /** A decided outcome beats `running`; between decided ones the later wins. */
   merge(record: HookRunRecord): void {
     const current = this.records.get(record.key);
     if (!current || current.outcome === 'running' || (record.outcome !== 'running' && record.ended >= current.ended)) this.records.set(record.key, record);

@@ -8,3 +8,6 @@ export { OUTCOMES } from './hook-run.ts';
 export { idempotencyKey, hookPayload, renderArgv, alertEnvironment } from './hook-alert.ts';
 export { guardRun } from './hook-guard.ts';
 export type { GuardDecision, GuardView } from './hook-guard.ts';
+export { sampleAlert, testHook } from './test-hook.ts';
+export type { HookTestReport } from './test-hook.ts';
+export { KafkaHookReplica } from './kafka-hook-replica.ts';
