@@ -82,7 +82,7 @@ export class VigilInstance {
         ? new KafkaBus({
             brokers: kafka.brokers,
             clientId: kafka.client_id,
-            groupId: `${kafka.client_id}-processor`,
+            groupId: config.processor.group_id ?? `${kafka.client_id}-processor`,
             topics: Object.values(topics),
             partitions: kafka.partitions,
             replicationFactor: kafka.replication_factor,

@@ -195,6 +195,12 @@ export const processorSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Kafka consumer group of the processors (default <client_id>-processor). Processors sharing
+     * it split the partitions; one with a group of its own reads everything, e.g. each instance
+     * of an HA alerts pair that keeps its own embedded store.
+     */
+    group_id: z.string().min(1).optional(),
   })
   .strict();
 
