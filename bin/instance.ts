@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { createAuthorizer, loadTokens, type Authorizer } from '../core/auth/index.ts';
-import { InProcessBus, KafkaBus, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
+import { InProcessBus, KafkaBus, kafkaSecurity, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
 import type { VigilConfig } from '../core/config/index.ts';
 import { encodeProtobuf, type ExportMetricsServiceRequest, type Signal } from '../core/model/index.ts';
 import { createStore, migrate, schemaOptions, type Store } from '../core/store/index.ts';
@@ -92,6 +92,7 @@ export class VigilInstance {
             maxBatchMessages: kafka.max_batch_messages,
             sessionTimeoutMs: kafka.session_timeout,
             logger: logger.child({ component: 'kafka' }),
+            security: kafkaSecurity(kafka),
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
     this.bus = bus;
@@ -292,6 +293,7 @@ export class VigilInstance {
       logTopic: 'vigil_notification_log',
       sessionTimeoutMs: kafka.session_timeout,
       logger: this.logger.child({ component: 'ha' }),
+      security: kafkaSecurity(kafka),
     });
   }
 

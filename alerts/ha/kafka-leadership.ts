@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/telemetry/index.ts';
+import type { KafkaSecurity } from '../../core/bus/index.ts';
 
 export interface KafkaLeadershipOptions {
   brokers: string[];
@@ -11,6 +12,8 @@ export interface KafkaLeadershipOptions {
   logTopic: string;
   sessionTimeoutMs: number;
   logger: Logger;
+  /** TLS and SASL, as for the bus (bus.kafka.tls, bus.kafka.sasl). */
+  security?: KafkaSecurity;
 }
 
 export interface LogRecord {
@@ -37,7 +40,7 @@ export class KafkaLeadership {
   onRecord: (record: LogRecord) => void = () => {};
 
   constructor(private readonly options: KafkaLeadershipOptions) {
-    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING });
+    this.kafka = new Kafka({ clientId: options.clientId, brokers: options.brokers, logLevel: logLevel.NOTHING, ...options.security });
   }
 
   get isLeader(): boolean {

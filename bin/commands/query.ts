@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createStore, type QueryResult } from '../../core/store/index.ts';
+import { apiHeaders, apiToken, authHint } from './api-token.ts';
 import { loadOrExit } from './load-or-exit.ts';
 import { printResult, type OutputFormat } from './print-result.ts';
 
@@ -21,10 +22,10 @@ export function registerQueryCommand(program: Command): void {
         process.exit(2);
       }
       const config = await loadOrExit(opts.config);
-      const api = opts.api ?? `http://${config.api.host}:${config.api.port}`;
+      const api = opts.api ?? `${config.api.tls ? 'https' : 'http'}://${config.api.host}:${config.api.port}`;
       let result: QueryResult;
       try {
-        result = (await viaApi(api, sql)) ?? (await direct(config, sql));
+        result = (await viaApi(api, sql, apiToken(config, 'read'))) ?? (await direct(config, sql));
       } catch (err) {
         process.stderr.write(`vigil query: ${(err as Error).message}\n`);
         process.exit(1);
@@ -33,19 +34,19 @@ export function registerQueryCommand(program: Command): void {
     });
 }
 
-async function viaApi(api: string, sql: string): Promise<QueryResult | undefined> {
+async function viaApi(api: string, sql: string, token: string | undefined): Promise<QueryResult | undefined> {
   let response: Response;
   try {
     response = await fetch(`${api}/api/v1/query`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: apiHeaders(token),
       body: JSON.stringify({ sql }),
     });
   } catch {
     return undefined; // nothing running there: query the store directly
   }
-  const body = (await response.json()) as QueryResult & { error?: string };
-  if (!response.ok) throw new Error(body.error ?? `API answered ${response.status}`);
+  const body = (await response.json().catch(() => ({}))) as QueryResult & { error?: string };
+  if (!response.ok) throw new Error(`${body.error ?? `API answered ${response.status}`}${authHint(response.status)}`);
   return body;
 }
 

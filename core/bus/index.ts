@@ -2,5 +2,5 @@ export type { Bus, BatchHandler, IncomingMessage, OutgoingMessage } from './bus.
 export { BusSaturatedError, BusUnavailableError } from './bus.ts';
 export { InProcessBus } from './in-process-bus.ts';
 export type { InProcessBusOptions } from './in-process-bus.ts';
-export { KafkaBus } from './kafka/index.ts';
-export type { KafkaBusOptions } from './kafka/index.ts';
+export { KafkaBus, kafkaSecurity } from './kafka/index.ts';
+export type { KafkaBusOptions, KafkaSecurity } from './kafka/index.ts';

@@ -9,7 +9,8 @@ export function redactConfig(config: VigilConfig): unknown {
     if (value && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
     }
-    if (typeof value === 'string' && value !== '' && SECRET_KEYS.test(key)) return '<redacted>';
+    // token_file, password_file…: where the secret is, which the operator needs to see.
+    if (typeof value === 'string' && value !== '' && SECRET_KEYS.test(key) && !key.endsWith('_file')) return '<redacted>';
     if (typeof value === 'string' && /^[a-z]+:\/\/[^/@\s]*:[^/@\s]*@/i.test(value)) {
       return value.replace(/\/\/([^/:@\s]*):[^/@\s]*@/, '//$1:<redacted>@');
     }

@@ -53,6 +53,20 @@ export const storeSchema = z
     /** chdb: the embedded engine under data_dir; clickhouse: a server reached over HTTP at url. */
     kind: z.enum(['chdb', 'clickhouse']).default('chdb'),
     url: z.url().optional(),
+    /** For an https:// url signed by a private CA; cert_file/key_file for mutual TLS. */
+    tls: z
+      .object({
+        ca_file: z.string().min(1),
+        cert_file: z.string().min(1).optional(),
+        key_file: z.string().min(1).optional(),
+      })
+      .strict()
+      .superRefine((tls, ctx) => {
+        if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+          ctx.addIssue({ code: 'custom', path: [tls.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together (mutual TLS)' });
+        }
+      })
+      .optional(),
     username: z.string().default('default'),
     password: z.string().default(''),
     database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a plain identifier').default('default'),
@@ -65,6 +79,35 @@ export const storeSchema = z
   .superRefine((store, ctx) => {
     if (store.kind === 'clickhouse' && !store.url) {
       ctx.addIssue({ code: 'custom', path: ['url'], message: 'required when store.kind is "clickhouse"' });
+    }
+  });
+
+const kafkaTlsSchema = z
+  .object({
+    ca_file: z.string().min(1).optional(),
+    cert_file: z.string().min(1).optional(),
+    key_file: z.string().min(1).optional(),
+    /** Name the broker certificates must carry, when it differs from the broker host. */
+    server_name: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((tls, ctx) => {
+    if ((tls.cert_file === undefined) !== (tls.key_file === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [tls.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together (mutual TLS)' });
+    }
+  });
+
+const kafkaSaslSchema = z
+  .object({
+    mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+    username: z.string().min(1),
+    password: z.string().min(1).optional(),
+    password_file: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((sasl, ctx) => {
+    if ((sasl.password === undefined) === (sasl.password_file === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'set exactly one of password or password_file' });
     }
   });
 
@@ -92,6 +135,10 @@ export const busSchema = z
         session_timeout: duration.prefault('10s'),
         /** Messages per planned batch and partition (one insert per table per batch). */
         max_batch_messages: positiveInt.default(500),
+        /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
+        tls: kafkaTlsSchema.optional(),
+        /** SASL authentication (over TLS unless the network is trusted). */
+        sasl: kafkaSaslSchema.optional(),
       })
       .strict()
       .prefault({}),

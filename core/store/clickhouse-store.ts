@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { insertSettings } from './insert-settings.ts';
 import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
@@ -8,6 +9,8 @@ export interface ClickHouseStoreOptions {
   username?: string;
   password?: string;
   database?: string;
+  /** PEM files for an https:// server with a private CA (and a client certificate for mutual TLS). */
+  tls?: { ca_file: string; cert_file?: string; key_file?: string };
 }
 
 /** A ClickHouse server (or cluster entry point) over HTTP. */
@@ -28,11 +31,26 @@ export class ClickHouseStore implements Store {
       password: this.options.password ?? '',
       database: this.database,
       request_timeout: 60_000,
+      tls: this.tlsOptions(),
     });
     const ping = await this.client.ping();
     if (!ping.success) {
       throw new StoreError(`cannot reach ClickHouse at ${redactUrl(this.options.url)}: ${ping.error.message}`, true);
     }
+  }
+
+  private tlsOptions() {
+    const tls = this.options.tls;
+    if (!tls) return undefined;
+    const read = (key: 'ca_file' | 'cert_file' | 'key_file') => {
+      try {
+        return readFileSync(tls[key]!);
+      } catch (err) {
+        throw new StoreError(`store.tls.${key}: cannot read ${tls[key]}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, false);
+      }
+    };
+    const ca_cert = read('ca_file');
+    return tls.cert_file && tls.key_file ? { ca_cert, cert: read('cert_file'), key: read('key_file') } : { ca_cert };
   }
 
   async shutdown(): Promise<void> {

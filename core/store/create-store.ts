@@ -8,7 +8,7 @@ import type { Store } from './store.ts';
 export function createStore(config: VigilConfig): Store {
   const { store } = config;
   if (store.kind === 'clickhouse') {
-    return new ClickHouseStore({ url: store.url!, username: store.username, password: store.password, database: store.database });
+    return new ClickHouseStore({ url: store.url!, username: store.username, password: store.password, database: store.database, tls: store.tls });
   }
   return new ChdbStore({ path: resolve(config.data_dir, 'clickhouse'), database: store.database });
 }

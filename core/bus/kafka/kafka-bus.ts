@@ -1,6 +1,7 @@
 import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import { selfMetrics, type Logger } from '../../telemetry/index.ts';
 import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, type IncomingMessage, type OutgoingMessage } from '../bus.ts';
+import type { KafkaSecurity } from './kafka-security.ts';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
 
 export interface KafkaBusOptions {
@@ -23,6 +24,8 @@ export interface KafkaBusOptions {
   retryInitialMs?: number;
   retryMaxMs?: number;
   logger: Logger;
+  /** TLS and SASL for the broker connections (see kafka-security.ts). */
+  security?: KafkaSecurity;
 }
 
 interface PartitionState {
@@ -63,6 +66,7 @@ export class KafkaBus implements Bus {
       brokers: options.brokers,
       logLevel: logLevel.NOTHING,
       retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
+      ...options.security,
     });
   }
 
