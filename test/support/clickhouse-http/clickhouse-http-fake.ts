@@ -11,7 +11,7 @@
  * What it does not prove is listed in README ("A shared ClickHouse for tests").
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -100,6 +100,7 @@ export async function startClickHouseHttpFake(options: ClickHouseHttpFakeOptions
     const insertData = /^\s*INSERT\b[\s\S]*\bFORMAT\s+\w+\s*$/i.test(inUrl) && body.length > 0;
     const query = insertData ? inUrl : `${inUrl}${inUrl && body.length ? '\n' : ''}${body.toString('utf8')}`;
     log.push({ query, settings });
+    if (process.env.VIGIL_CH_FAKE_TRACE) appendFileSync(process.env.VIGIL_CH_FAKE_TRACE, `${JSON.stringify({ t: Date.now(), query: query.slice(0, 200), token: settings.insert_deduplication_token, dedup: settings.deduplicate_insert, bytes: body.length })}\n`);
     const injected = options.fault?.(query, settings);
     if (injected) throw Object.assign(new Error(`Code: ${injected.code}. DB::Exception: ${injected.message}. (INJECTED)`), { clickhouseCode: injected.code });
 
