@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import type { Command } from 'commander';
-import { createLogger } from '../../core/telemetry/index.ts';
+import { Option, type Command } from 'commander';
+import { createLogger, resolveLogFormat, type LogFormat } from '../../core/telemetry/index.ts';
+import { formatBanner } from './banner.ts';
 import type { Roles } from '../instance.ts';
 import { loadOrExit, parsePort } from './load-or-exit.ts';
 
@@ -10,6 +11,7 @@ interface RunOptions {
   otlpPort?: number;
   httpPort?: number;
   kafka?: string;
+  logFormat?: LogFormat;
 }
 
 /** `vigil start` (everything in one process) and the distributed roles `collector`, `processor`. */
@@ -37,7 +39,10 @@ function withRunOptions(command: Command): Command {
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data (default ./data)')
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', parsePort)
     .option('--http-port <port>', 'API port (default 8080)', parsePort)
-    .option('--kafka <brokers>', 'use Kafka as the bus: comma-separated host:port list');
+    .option('--kafka <brokers>', 'use Kafka as the bus: comma-separated host:port list')
+    .addOption(
+      new Option('--log-format <format>', 'json lines, or readable lines for a person (default: pretty on a terminal, json otherwise)').choices(['json', 'pretty']),
+    );
 }
 
 async function run(opts: RunOptions, roles: Roles): Promise<void> {
@@ -47,8 +52,10 @@ async function run(opts: RunOptions, roles: Roles): Promise<void> {
     if (opts.dataDir) c.data_dir = opts.dataDir;
     if (opts.otlpPort !== undefined) c.collector.otlp.port = opts.otlpPort;
     if (opts.httpPort !== undefined) c.api.port = opts.httpPort;
+    if (opts.logFormat) c.log_format = opts.logFormat;
   });
-  const logger = createLogger(config.log_level);
+  const format = resolveLogFormat(config.log_format);
+  const logger = createLogger(config.log_level, format);
   // Loaded here, not at the top: `vigil --help` should not load the engine and receivers.
   const { VigilInstance } = await import('../instance.ts');
   let instance: InstanceType<typeof VigilInstance>;
@@ -74,5 +81,10 @@ async function run(opts: RunOptions, roles: Roles): Promise<void> {
     logger.fatal({ err: (err as Error).message }, 'vigil failed to start');
     await instance.shutdown();
     process.exit(1);
+  }
+  if (format === 'pretty') {
+    // `otlpGrpc` is the OTLP/gRPC receiver where this build has one.
+    const grpc = (instance as { otlpGrpc?: { address?: string } }).otlpGrpc?.address;
+    process.stdout.write(formatBanner({ api: instance.api?.address, otlpHttp: instance.otlp?.address, otlpGrpc: grpc, dataDir: config.data_dir, storeKind: config.store.kind }));
   }
 }

@@ -1,5 +1,5 @@
-export { createLogger, silentLogger } from './logger.ts';
-export type { Logger } from './logger.ts';
+export { createLogger, resolveLogFormat, silentLogger } from './logger.ts';
+export type { LogFormat, Logger } from './logger.ts';
 export { selfMetrics, SelfMetrics } from './self-metrics.ts';
 export type { Outcome, ProcessorCounts, ReceiverCounts } from './self-metrics.ts';
 export { startSelfTelemetry } from './self-telemetry.ts';
