@@ -9,6 +9,7 @@ import { allowedHostNames, corsGuard, crossSiteGuard, hostGuard } from './api/br
 import { healthRoute } from './api/health-route.ts';
 import { queryRoute } from './api/query-route.ts';
 import { requiredRole } from './api/required-role.ts';
+import { uiRoute } from './api/ui-route.ts';
 
 export interface ApiServerOptions {
   host: string;
@@ -43,6 +44,9 @@ export class ApiServer {
     // Browser safety and authentication come before any body is read or route runs.
     app.use(hostGuard(hosts));
     app.use(corsGuard(this.options.corsOrigins ?? []));
+    // The web UI's shell and modules hold no data (every figure comes from the API with the
+    // caller's token), so they load without one and the page asks for a token on a 401.
+    app.use(uiRoute());
     app.use(requireRole(auth.authorizer, requiredRole));
     app.use(crossSiteGuard(this.options.corsOrigins ?? []));
     app.use(express.json({ limit: '1mb' }));
