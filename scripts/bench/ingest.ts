@@ -1,5 +1,6 @@
 /**
  * npm run bench:ingest -- [--records N] [--batch B] [--concurrency C (clients sending at once, default 16)]
+ *                          [--self-telemetry on|off (vigil's own metrics and traces; default on, as users run it)]
  *
  * Sends N realistic OTLP log records (~400 B, a handful of attributes) through `vigil start`
  * over OTLP/HTTP protobuf and prints JSON: sustained records/s, p50/p99 request-to-queryable
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     records: { type: 'string', default: '200000' },
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
+    'self-telemetry': { type: 'string', default: 'on' },
   },
 });
 const total = Number(values.records);
@@ -81,7 +83,8 @@ async function send(otlp: string, body: Buffer): Promise<number> {
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const dir = tempDir('bench');
-const vigil = await startVigil(dir, { log_level: 'warn', collector: { hostmetrics: { enabled: false } } });
+const selfTelemetry = values['self-telemetry'] !== 'off';
+const vigil = await startVigil(dir, { log_level: 'warn', collector: { hostmetrics: { enabled: false } }, telemetry: { enabled: selfTelemetry } });
 const pid = vigil.child.pid!;
 const before = procUsage(pid);
 
@@ -130,6 +133,7 @@ process.stdout.write(
   JSON.stringify(
     {
       records: total,
+      self_telemetry: selfTelemetry,
       // Phase 1 sends every record once; the latency phase resends the first requests.
       stored_exact: Number(stored!.n) === total + paced.reduce((n, _, i) => n + Math.min(batch, total - i * batch), 0),
       bytes_per_record_protobuf: Math.round(bytesPerRecord),
