@@ -49,7 +49,7 @@ const webhook = z
     timeout: duration.prefault('10s'),
     /** Retries on network errors, 5xx and 429 (honouring Retry-After) stop after this long. */
     max_retry_time: duration.prefault('2m'),
-    /** Signs the body with HMAC-SHA256 in the X-Vigil-Signature header: sha256=<hex>. */
+    /** Signs X-Vigil-Timestamp and the body: X-Vigil-Signature: sha256=<hex HMAC-SHA256(`${timestamp}.${body}`)>. */
     hmac_secret: z.string().optional(),
     headers: z.record(z.string(), z.string()).default({}),
     max_alerts: z.number().int().nonnegative().default(0),

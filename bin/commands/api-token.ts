@@ -16,9 +16,10 @@ export function apiHeaders(token: string | undefined): Record<string, string> {
   return token ? { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` } : { 'Content-Type': 'application/json' };
 }
 
-/** What to tell the user when the API refused the CLI's credentials. */
-export function authHint(status: number): string {
-  if (status === 401) return ': set VIGIL_AUTH_TOKEN (or auth.tokens in the config given with --config)';
-  if (status === 403) return ': the token lacks the role this command needs';
+/** What to tell the user when the API refused the CLI's credentials (not a 403 of the SQL sandbox). */
+export function authHint(response: Response): string {
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  if (response.status === 401) return ': set VIGIL_AUTH_TOKEN (or auth.tokens in the config given with --config)';
+  if (response.status === 403 && challenge.includes('insufficient_scope')) return ': the token lacks the role this command needs';
   return '';
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createStore, type QueryResult } from '../../core/store/index.ts';
+import { adHocLimits } from '../../dashboards/index.ts';
 import { apiHeaders, apiToken, authHint } from './api-token.ts';
 import { loadOrExit } from './load-or-exit.ts';
 import { printResult, type OutputFormat } from './print-result.ts';
@@ -46,7 +47,7 @@ async function viaApi(api: string, sql: string, token: string | undefined): Prom
     return undefined; // nothing running there: query the store directly
   }
   const body = (await response.json().catch(() => ({}))) as QueryResult & { error?: string };
-  if (!response.ok) throw new Error(`${body.error ?? `API answered ${response.status}`}${authHint(response.status)}`);
+  if (!response.ok) throw new Error(`${body.error ?? `API answered ${response.status}`}${authHint(response)}`);
   return body;
 }
 
@@ -54,10 +55,8 @@ async function direct(config: Awaited<ReturnType<typeof loadOrExit>>, sql: strin
   const store = createStore(config);
   await store.start();
   try {
-    return await store.readOnlyQuery(sql, {
-      maxExecutionTimeMs: config.api.query.max_execution_time,
-      maxResultRows: config.api.query.max_result_rows,
-    });
+    // The same sandbox and limits as the SQL API.
+    return await store.readOnlyQuery(sql, adHocLimits(config.api.query));
   } finally {
     await store.shutdown();
   }

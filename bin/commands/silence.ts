@@ -11,7 +11,7 @@ async function call(target: { api: string; token?: string }, method: string, pat
     throw new Error(`cannot reach vigil at ${api}: ${(err as Error).message}`);
   }
   const json = (await response.json().catch(() => ({}))) as any;
-  if (!response.ok) throw new Error(`${json.error ?? `${method} ${path} answered ${response.status}`}${authHint(response.status)}`);
+  if (!response.ok) throw new Error(`${json.error ?? `${method} ${path} answered ${response.status}`}${authHint(response)}`);
   return json.data;
 }
 
