@@ -21,6 +21,10 @@ export interface FilelogOptions {
   serviceName: string;
   hostName?: string;
   checkpointFile: string;
+  /** Checkpoints of files not seen for this long are forgotten (default 7 days). */
+  forgetCheckpointsAfterMs?: number;
+  /** Clock for checkpoint ages (tests advance it). */
+  now?: () => number;
   logger: Logger;
   /**
    * Resolves once the records are durable. `dedupToken` identifies the byte range, the same
@@ -60,7 +64,7 @@ export class FilelogReceiver {
   readonly stats: FilelogStats = { lines: 0, records: 0, truncated_lines: 0, invalid_utf8_lines: 0, parse_failures: 0, read_errors: 0, delivery_failures: 0 };
 
   constructor(private readonly options: FilelogOptions) {
-    this.checkpoints = new Checkpoints(options.checkpointFile);
+    this.checkpoints = new Checkpoints(options.checkpointFile, { forgetAfterMs: options.forgetCheckpointsAfterMs, now: options.now });
     this.builder = new RecordBuilder(options.parser);
     this.batchOptions = {
       maxBatchBytes: options.maxBatchBytes,
@@ -105,6 +109,8 @@ export class FilelogReceiver {
       await this.revalidate(f);
     }
     for (const path of paths) await this.discover(path);
+    this.checkpoints.touch([...this.files.values()].map((f) => f.checkpoint.id));
+    if (this.checkpoints.prune() > 0) this.checkpoints.save();
     for (const [key, f] of this.files) {
       if (this.stopped) return;
       const ok = await this.drain(f);
@@ -122,13 +128,13 @@ export class FilelogReceiver {
     try {
       const info = await stat(path);
       if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
-      for (const f of this.files.values()) {
-        const same = await f.handle.stat().then((s) => s.ino === info.ino && s.dev === info.dev, () => false);
-        if (same) {
-          f.seen = true;
-          f.checkpoint.path = path;
-          return;
-        }
+      // O(1): an open file is known by its dev:ino; no fstat of every open file per path.
+      const inode = `${info.dev}:${info.ino}`;
+      const held = this.files.get(inode);
+      if (held) {
+        held.seen = true;
+        held.checkpoint.path = path;
+        return;
       }
       handle = await open(path, 'r');
       const head = Buffer.alloc(Math.min(this.options.fingerprintBytes, info.size));
@@ -138,17 +144,17 @@ export class FilelogReceiver {
         await handle.close(); // nothing to identify it by yet
         return;
       }
-      // A known file (after a restart, or the copy made by copytruncate): its stored
-      // fingerprint is a prefix of the current first bytes.
-      const known = this.checkpoints
-        .all()
-        .find((c) => c.fingerprint.length > 0 && fingerprint.startsWith(c.fingerprint) && ![...this.files.values()].some((f) => f.checkpoint.fingerprint === c.fingerprint));
-      const fresh = !known;
+      // A known file: after a restart, found by its inode (its stored fingerprint still a prefix
+      // of its first bytes); or copytruncate's copy, a new inode carrying the original's first
+      // bytes, found by fingerprint among entries no open file holds.
+      const known =
+        this.checkpoints.byFile(inode, fingerprint) ??
+        this.checkpoints.byFingerprint(fingerprint, path, (id) => [...this.files.values()].some((f) => f.checkpoint.id === id));
       const checkpoint: FileCheckpoint = known
-        ? { ...known, path }
-        : { id: randomUUID(), fingerprint, offset: this.options.startAt === 'end' && this.firstPoll ? info.size : 0, path };
-      this.files.set(`${info.dev}:${info.ino}`, { handle, checkpoint, lastGrowth: Date.now(), seen: true });
-      if (fresh) this.checkpoints.set(checkpoint);
+        ? { ...known, path, inode }
+        : { id: randomUUID(), fingerprint, offset: this.options.startAt === 'end' && this.firstPoll ? info.size : 0, path, inode };
+      this.checkpoints.set(checkpoint);
+      this.files.set(inode, { handle, checkpoint, lastGrowth: Date.now(), seen: true });
       this.failingPaths.delete(path);
     } catch (err) {
       await handle?.close().catch(() => {});
@@ -177,7 +183,9 @@ export class FilelogReceiver {
     const rewritten = head.toString('hex') !== c.fingerprint.slice(0, known * 2);
     if (!shrunk && !rewritten) return;
     this.options.logger.info({ path: c.path, offset: c.offset, size: info.size }, 'file truncated or replaced; reading it from the start');
-    f.checkpoint = { id: randomUUID(), fingerprint: '', offset: 0, path: c.path };
+    // The old entry stays for the copy; the inode now belongs to the new one.
+    f.checkpoint = { id: randomUUID(), fingerprint: '', offset: 0, path: c.path, inode: c.inode };
+    this.checkpoints.set(f.checkpoint);
   }
 
   /** Reads and delivers batches until the file's end or a refusal. Returns false on refusal. */
@@ -230,9 +238,8 @@ export class FilelogReceiver {
     // Only bytes already read may extend the identity; unread ones could still change.
     const head = Buffer.alloc(Math.min(this.options.fingerprintBytes, size));
     await f.handle.read(head, 0, head.length, 0);
-    const previous = c.fingerprint;
     c.fingerprint = head.toString('hex');
-    this.checkpoints.set(c, previous || undefined);
+    this.checkpoints.set(c);
   }
 
   private request(path: string, texts: string[]): ExportLogsServiceRequest {
