@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChdbStore, migrate } from '../core/store/index.ts';
+import { ChdbStore, migrate, renderMigrations } from '../core/store/index.ts';
 import { migrations } from '../core/store/migrations/index.ts';
 import { MATERIALIZED_RESOURCE_KEYS } from '../core/store/schema/otel-logs-2026.ts';
 import { tempDir } from './support/vigil-process.ts';
@@ -72,5 +72,14 @@ describe('migration 0008 on a store made by an older vigil', () => {
     // The per-minute rollup view still follows the altered table.
     const [{ n }] = await store.query<{ n: string }>('SELECT sum(Count) AS n FROM vigil_logs_1m');
     expect(Number(n)).toBe(3);
+  });
+});
+
+describe('migration 0008 on a cluster', () => {
+  it('alters otel_logs ON CLUSTER, column by column, idempotently', () => {
+    const alters = renderMigrations({ database: 'obs', cluster: 'prod', ttlDays: 14 }).filter((s) => s.startsWith('ALTER TABLE'));
+    expect(alters).toHaveLength(1 + MATERIALIZED_RESOURCE_KEYS.length);
+    for (const ddl of alters) expect(ddl).toMatch(/^ALTER TABLE `obs`\.`otel_logs` ON CLUSTER `prod` ADD COLUMN IF NOT EXISTS /);
+    expect(alters[0]).toContain('EventName String');
   });
 });

@@ -53,6 +53,8 @@ describe('self-telemetry', () => {
   it('counts accepted and rejected requests per receiver in otel_metrics_sum', async () => {
     await eventually(async () => (await latest('vigil.receiver.accepted', "AND Attributes['receiver'] = 'otlp_http'")) >= 5, 30_000);
     await eventually(async () => (await latest('vigil.receiver.rejected', "AND Attributes['reason'] = 'malformed'")) === 1, 30_000);
+    // The series alerts/examples/vigil-health.yaml reads.
+    await eventually(async () => (await latest('vigil.processor.rows', "AND Attributes['table'] = 'otel_logs' AND Attributes['outcome'] = 'ok'")) >= 5, 30_000);
     const [resource] = await vigil.query<{ role: string; type: number; mono: number }>(
       "SELECT ResourceAttributes['vigil.role'] AS role, AggregationTemporality AS type, IsMonotonic AS mono FROM otel_metrics_sum WHERE ServiceName = 'vigil' LIMIT 1",
     );
