@@ -23,7 +23,7 @@ import {
   type Notifier,
 } from '../alerts/index.ts';
 import { systemClock } from '../core/clock/index.ts';
-import { ApiServer } from '../dashboards/index.ts';
+import { adHocLimits, ApiServer } from '../dashboards/index.ts';
 import { Processor } from '../processor/index.ts';
 import { InstanceTelemetry } from './instance-telemetry.ts';
 
@@ -162,7 +162,8 @@ export class VigilInstance {
         host: config.api.host,
         port: config.api.port,
         store: this.store!,
-        limits: { maxExecutionTimeMs: config.api.query.max_execution_time, maxResultRows: config.api.query.max_result_rows },
+        limits: adHocLimits(config.api.query),
+        maxConcurrentQueries: config.api.query.max_concurrent,
         logger: logger.child({ component: 'api' }),
         isReady: () => this.ready,
         routes: this.apiRoutes,

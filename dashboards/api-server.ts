@@ -7,6 +7,7 @@ import type { QueryLimits, Store } from '../core/store/index.ts';
 import type { Logger } from '../core/telemetry/index.ts';
 import { allowedHostNames, corsGuard, crossSiteGuard, hostGuard } from './api/browser-guard.ts';
 import { healthRoute } from './api/health-route.ts';
+import { AdHocQueries } from './api/ad-hoc-queries.ts';
 import { queryRoute } from './api/query-route.ts';
 import { requiredRole } from './api/required-role.ts';
 import { uiRoute } from './api/ui-route.ts';
@@ -16,6 +17,8 @@ export interface ApiServerOptions {
   port: number;
   store: Store;
   limits: QueryLimits;
+  /** Ad-hoc SQL queries running at once (api.query.max_concurrent); 429 beyond. Default 4. */
+  maxConcurrentQueries?: number;
   logger: Logger;
   isReady: () => boolean;
   /** Routes other components contribute (alerts, rules, status…). */
@@ -31,6 +34,7 @@ export interface ApiServerOptions {
 /** The vigil HTTP API: SQL over the store, health, and routes components add. */
 export class ApiServer {
   private server: Server | undefined;
+  private queries: AdHocQueries | undefined;
 
   constructor(private readonly options: ApiServerOptions) {}
 
@@ -52,7 +56,8 @@ export class ApiServer {
     app.use(express.json({ limit: '1mb' }));
     app.use(express.text({ limit: '1mb', type: ['text/plain', 'application/sql'] }));
     app.use(healthRoute(this.options.isReady));
-    app.use(queryRoute(this.options.store, this.options.limits));
+    this.queries = new AdHocQueries(this.options.maxConcurrentQueries ?? 4);
+    app.use(queryRoute(this.options.store, this.options.limits, this.queries));
     for (const route of this.options.routes ?? []) app.use(route);
     app.use((_req, res) => {
       res.status(404).json({ error: 'not found' });
@@ -83,6 +88,8 @@ export class ApiServer {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
+    // Running SQL queries are cancelled in the engine, or close() would wait them out.
+    this.queries?.cancelAll();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

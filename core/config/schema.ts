@@ -265,6 +265,14 @@ export const apiSchema = z
       .object({
         max_execution_time: duration.prefault('30s'),
         max_result_rows: positiveInt.default(100_000),
+        /** Bytes of result one query may return (the engine stops it beyond). */
+        max_result_bytes: positiveInt.default(64 * 1024 * 1024),
+        /** Memory one query may use in the engine. */
+        max_memory_usage: positiveInt.default(1024 * 1024 * 1024),
+        /** Threads one ad-hoc query may use, so ingest and rules keep CPU. */
+        max_threads: positiveInt.default(2),
+        /** Ad-hoc queries running at once; beyond it the API answers 429 with Retry-After. */
+        max_concurrent: positiveInt.default(4),
       })
       .strict()
       .prefault({}),

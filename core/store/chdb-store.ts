@@ -3,8 +3,11 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
 import type { Session as ChdbSession } from 'chdb';
-import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
+import { cleanEngineMessage } from './engine-message.ts';
+import { ChdbSessionLane } from './chdb-session-lane.ts';
+import { limitSettings, settingsClause, SqlSandbox, type QueryRunner } from './sql-sandbox/index.ts';
 import { RowBinaryEncoder } from './row-binary/row-binary-encoder.ts';
 import { insertSettingsClause } from './insert-settings.ts';
 import { asStoreError, classifyCode, type StoreCallKind, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
@@ -15,7 +18,14 @@ export interface ChdbStoreOptions {
   /** Data directory; chDB allows one process per directory. */
   path: string;
   database?: string;
+  /** Engine sessions kept for ad-hoc queries; more ad-hoc queries than this wait for one. */
+  maxAdHocSessions?: number;
 }
+
+/** Tags ad-hoc queries in the engine's process list so one, or all at shutdown, can be killed. */
+const AD_HOC_TAG = 'vigil_adhoc_';
+/** How long shutdown waits for killed ad-hoc queries to end before closing their sessions. */
+const AD_HOC_DRAIN_MS = 2000;
 
 /**
  * The embedded ClickHouse engine. Only async APIs are used: the sync ones block the event loop
@@ -25,24 +35,34 @@ export class ChdbStore implements Store {
   readonly kind = 'chdb' as const;
   readonly database: string;
   private session: ChdbSession | undefined;
+  private main: ChdbSessionLane | undefined;
+  private readonly sandbox: SqlSandbox;
+  // Ad-hoc queries run on sessions of their own (same data directory), so inserts and rule
+  // queries on the main session never wait behind them; bench:read-isolation has the numbers.
+  private readonly idleAdHoc: ChdbSessionLane[] = [];
+  private readonly busyAdHoc = new Set<ChdbSessionLane>();
+  private readonly adHocWaiters: Array<{ grant: (lane: ChdbSessionLane) => void; fail: (err: Error) => void }> = [];
+  private control: ChdbSessionLane | undefined;
+  private closing = false;
   private readonly columnTypes = new Map<string, Map<string, string>>();
   private readonly encoders = new Map<string, RowBinaryEncoder>();
   private spoolSeq = 0;
-  private serial: Promise<unknown> = Promise.resolve();
   // Binary inserts go through a file: chDB ends inline INSERT data at the first blank line,
   // which binary data contains at random (FIELD-NOTES). tmpfs keeps that off the disk.
   private readonly spoolDir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
 
   constructor(private readonly options: ChdbStoreOptions) {
     this.database = options.database ?? 'default';
+    this.sandbox = new SqlSandbox(this.database);
   }
 
   async start(): Promise<void> {
     if (this.session) return;
     mkdirSync(this.options.path, { recursive: true });
-    const { Session } = require('chdb') as typeof import('chdb');
     try {
-      this.session = new Session(this.options.path);
+      this.session = this.openSession();
+      this.main = new ChdbSessionLane(this.session);
+      this.closing = false;
     } catch (err) {
       const message = (err as Error).message;
       throw new StoreError(
@@ -57,24 +77,52 @@ export class ChdbStore implements Store {
     if (this.database !== 'default') await this.exec(`CREATE DATABASE IF NOT EXISTS \`${this.database}\``);
   }
 
+  /**
+   * Cancels queued and running ad-hoc queries (KILL QUERY, then up to 2 s for them to end), then
+   * closes every session. Inserts and rule queries already queued on the main session finish.
+   */
   async shutdown(): Promise<void> {
+    if (!this.session) return;
+    this.closing = true;
+    for (const waiter of this.adHocWaiters.splice(0)) waiter.fail(new StoreError('vigil is shutting down: query cancelled', true));
+    if (this.busyAdHoc.size > 0) {
+      await this.kill(AD_HOC_TAG).catch(() => {});
+      const drained = Promise.all([...this.busyAdHoc].map((lane) => lane.idle()));
+      await Promise.race([drained, new Promise((r) => setTimeout(r, AD_HOC_DRAIN_MS).unref())]);
+    }
+    await this.main?.idle();
+    for (const lane of [...this.idleAdHoc.splice(0), ...this.busyAdHoc]) lane.close();
+    this.busyAdHoc.clear();
+    this.control?.close();
+    this.control = undefined;
+    this.main = undefined;
     const session = this.session;
     this.session = undefined;
     session?.close();
   }
 
-  private get live(): ChdbSession {
-    if (!this.session) throw new StoreError('store is not started', false);
-    return this.session;
+  private openSession(): ChdbSession {
+    const { Session } = require('chdb') as typeof import('chdb');
+    return new Session(this.options.path);
+  }
+
+  private get live(): ChdbSessionLane {
+    if (!this.main) throw new StoreError('store is not started', false);
+    return this.main;
   }
 
   async exec(sql: string): Promise<void> {
-    await this.wrap(() => this.live.queryAsync(sql, { format: 'JSONEachRow' }));
+    await this.wrap(this.live, (s) => s.queryAsync(sql, { format: 'JSONEachRow' }));
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
+    return this.queryOn<T>(this.live, sql, params);
+  }
+
+  private async queryOn<T>(lane: ChdbSessionLane, sql: string, params?: Record<string, unknown>): Promise<T[]> {
     const result = await this.wrap(
-      () => (params ? this.live.queryBindAsync(sql, params, { format: 'JSONEachRow' }) : this.live.queryAsync(sql, { format: 'JSONEachRow' })),
+      lane,
+      (s) => (params ? s.queryBindAsync(sql, params, { format: 'JSONEachRow' }) : s.queryAsync(sql, { format: 'JSONEachRow' })),
       'read',
     );
     const text = result.text();
@@ -99,8 +147,8 @@ export class ChdbStore implements Store {
     }
     await writeFile(file, payload);
     try {
-      await this.wrap(() =>
-        this.live.queryAsync(
+      await this.wrap(this.live, (s) =>
+        s.queryAsync(
           `INSERT INTO \`${this.database}\`.\`${table}\` (${encoder.columns.map((c) => `\`${c}\``).join(', ')}) ` +
             `FROM INFILE '${file}' SETTINGS ${insertSettingsClause(options)} FORMAT RowBinary`,
         ),
@@ -137,41 +185,91 @@ export class ChdbStore implements Store {
     return encoder;
   }
 
+  /**
+   * Runs one user statement through the SQL sandbox, read-only and under limits. Ad-hoc queries
+   * (limits.adHoc) run on a session of their own and can be cancelled through limits.signal.
+   */
   async readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult> {
-    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p), params);
-    const seconds = Math.max(1, Math.ceil(limits.maxExecutionTimeMs / 1000));
-    const guarded =
-      `${statement} SETTINGS readonly = 1, max_execution_time = ${seconds}, ` +
-      `max_result_rows = ${Math.floor(limits.maxResultRows)}, result_overflow_mode = 'throw'`;
+    if (!limits.adHoc) return this.readOnlyOn(this.live, sql, limits, params);
+    if (limits.signal?.aborted) throw cancelled();
+    const lane = await this.acquireAdHocLane(limits.signal);
+    const tag = `${AD_HOC_TAG}${randomUUID().replaceAll('-', '')}`;
+    const work = this.readOnlyOn(lane, sql, limits, params, tag);
+    // The lane goes back to the pool when the engine is done with it, not when a caller stops
+    // waiting: a killed query still has to end and be drained.
+    void work.catch(() => {}).finally(() => this.releaseAdHocLane(lane));
+    if (!limits.signal) return work;
+    const signal = limits.signal;
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        void this.kill(tag).catch(() => {});
+        reject(cancelled());
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([work, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async readOnlyOn(lane: ChdbSessionLane, sql: string, limits: QueryLimits, params?: Record<string, unknown>, tag?: string): Promise<QueryResult> {
+    const run: QueryRunner = (q, p) => this.queryOn(lane, q, p);
+    const statement = await this.sandbox.check(sql, run, params);
+    // readonly first: it also stops the statement from changing settings the clause did not set.
+    const settings = { readonly: 1, ...limitSettings(limits), ...(tag ? { log_comment: tag } : {}) };
+    const guarded = `${statement} SETTINGS ${settingsClause(settings)}`;
     const options = { format: 'JSON', timeout: limits.maxExecutionTimeMs + 5000 };
-    const result = await this.wrap(
-      () => (params ? this.live.queryBindAsync(guarded, params, options) : this.live.queryAsync(guarded, options)),
-      'read',
-    );
+    const result = await this.wrap(lane, (s) => (params ? s.queryBindAsync(guarded, params, options) : s.queryAsync(guarded, options)), 'read');
     const text = result.text();
     if (text.trim() === '') return { meta: [], data: [], rows: 0 };
     const parsed = JSON.parse(text) as QueryResult;
     return { meta: parsed.meta, data: parsed.data, rows: parsed.rows, statistics: parsed.statistics };
   }
 
-  /**
-   * Runs one engine call at a time, and after a failed one drains what it left behind: chDB
-   * 3.4 hands the output a query wrote before failing (rows before a throwIf, a JSON header
-   * before a timeout) to the session's next query, as if that query had returned it. chDB runs
-   * one query at a time anyway, so queuing here costs nothing and keeps the next caller's
-   * query from running before the drain.
-   */
-  private wrap<T>(run: () => Promise<T>, kind: StoreCallKind = 'write'): Promise<T> {
-    const result = this.serial.then(async () => {
-      try {
-        return await run();
-      } catch (err) {
-        await this.session?.queryAsync('SELECT 1', { format: 'Null' }).catch(() => {});
-        throw err;
-      }
+  private acquireAdHocLane(signal?: AbortSignal): Promise<ChdbSessionLane> {
+    if (this.closing || !this.session) return Promise.reject(new StoreError('vigil is shutting down: query cancelled', true));
+    const idle = this.idleAdHoc.pop();
+    if (idle || this.busyAdHoc.size < (this.options.maxAdHocSessions ?? 8)) {
+      const lane = idle ?? new ChdbSessionLane(this.openSession());
+      this.busyAdHoc.add(lane);
+      return Promise.resolve(lane);
+    }
+    return new Promise((grant, fail) => {
+      const waiter = { grant, fail };
+      this.adHocWaiters.push(waiter);
+      signal?.addEventListener('abort', () => {
+        const at = this.adHocWaiters.indexOf(waiter);
+        if (at >= 0) this.adHocWaiters.splice(at, 1);
+        fail(cancelled());
+      }, { once: true });
     });
-    this.serial = result.catch(() => {});
-    return asStoreError(() => result, (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage, kind);
   }
 
+  private releaseAdHocLane(lane: ChdbSessionLane): void {
+    if (!this.busyAdHoc.has(lane)) return;
+    const waiter = this.adHocWaiters.shift();
+    if (waiter) return waiter.grant(lane);
+    this.busyAdHoc.delete(lane);
+    if (this.closing) lane.close();
+    else this.idleAdHoc.push(lane);
+  }
+
+  /** KILL QUERY for queries whose text carries `tag`; runs on a session nothing else waits on. */
+  private async kill(tag: string): Promise<void> {
+    if (!this.session) return;
+    this.control ??= new ChdbSessionLane(this.openSession());
+    await this.control.run((s) => s.queryAsync(`KILL QUERY WHERE query LIKE '%${tag}%' AND query NOT ILIKE 'KILL%' ASYNC`, { format: 'Null' }));
+  }
+
+  /** Runs a call on a lane and turns its failure into a StoreError (error-codes.ts). */
+  private wrap<T>(lane: ChdbSessionLane, call: (session: ChdbSession) => Promise<T>, kind: StoreCallKind = 'write'): Promise<T> {
+    return asStoreError(() => lane.run(call), (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage, kind);
+  }
+}
+
+function cancelled(): StoreError {
+  return new StoreError('query cancelled', false, 394);
 }

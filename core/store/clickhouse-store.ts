@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { insertSettings } from './insert-settings.ts';
-import { checkReadOnlyStatement, cleanEngineMessage } from './read-only-guard.ts';
+import { cleanEngineMessage } from './engine-message.ts';
+import { limitSettings, SqlSandbox } from './sql-sandbox/index.ts';
 import { asStoreError, type StoreCallKind, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 export interface ClickHouseStoreOptions {
@@ -18,9 +19,11 @@ export class ClickHouseStore implements Store {
   readonly kind = 'clickhouse' as const;
   readonly database: string;
   private client: ClickHouseClient | undefined;
+  private readonly sandbox: SqlSandbox;
 
   constructor(private readonly options: ClickHouseStoreOptions) {
     this.database = options.database ?? 'default';
+    this.sandbox = new SqlSandbox(this.database);
   }
 
   async start(): Promise<void> {
@@ -88,19 +91,21 @@ export class ClickHouseStore implements Store {
     );
   }
 
+  /** The SQL sandbox (sql-sandbox/), then the query under limits; aborting limits.signal cancels it on the server. */
   async readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult> {
-    const statement = await checkReadOnlyStatement(sql, (q, p) => this.query(q, p), params);
+    const statement = await this.sandbox.check(sql, (q, p) => this.query(q, p), params);
     return this.wrap(async () => {
       const result = await this.live.query({
         query: statement,
         query_params: params,
         format: 'JSON',
+        abort_signal: limits.signal,
         clickhouse_settings: {
           // readonly=2: reads only, but the limits below may still be set in the same request.
           readonly: '2',
-          max_execution_time: Math.max(1, Math.ceil(limits.maxExecutionTimeMs / 1000)),
-          max_result_rows: String(limits.maxResultRows),
-          result_overflow_mode: 'throw',
+          // The server stops a read whose client went away (an aborted request).
+          cancel_http_readonly_queries_on_client_close: 1,
+          ...(limitSettings(limits) as ClickHouseSettings),
         },
       });
       return (await result.json()) as unknown as QueryResult;

@@ -10,7 +10,7 @@ export function createStore(config: VigilConfig): Store {
   if (store.kind === 'clickhouse') {
     return new ClickHouseStore({ url: store.url!, username: store.username, password: store.password, database: store.database, tls: store.tls });
   }
-  return new ChdbStore({ path: resolve(config.data_dir, 'clickhouse'), database: store.database });
+  return new ChdbStore({ path: resolve(config.data_dir, 'clickhouse'), database: store.database, maxAdHocSessions: config.api.query.max_concurrent });
 }
 
 export function schemaOptions(config: VigilConfig): SchemaOptions {

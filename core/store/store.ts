@@ -2,6 +2,17 @@
 export interface QueryLimits {
   maxExecutionTimeMs: number;
   maxResultRows: number;
+  maxResultBytes?: number;
+  maxMemoryUsage?: number;
+  /** Threads one query may use; ad-hoc queries get fewer so ingest keeps a core. */
+  maxThreads?: number;
+  /**
+   * A user's ad-hoc query (the SQL API): in embedded mode it runs on its own engine session so
+   * inserts and rule queries never queue behind it.
+   */
+  adHoc?: boolean;
+  /** Aborting cancels the query in the engine (KILL QUERY), not only the wait for it. */
+  signal?: AbortSignal;
 }
 
 export interface QueryResult {
