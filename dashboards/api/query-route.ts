@@ -18,8 +18,13 @@ export function queryRoute(store: Store, limits: QueryLimits, queries: AdHocQuer
       res.status(400).json({ error: 'expected a JSON body {"sql": "SELECT …"} or a text/plain SQL body' });
       return;
     }
+    const params = queryParams(typeof req.body === 'object' ? req.body?.params : undefined);
+    if (typeof params === 'string') {
+      res.status(400).json({ error: params });
+      return;
+    }
     try {
-      const ran = await queries.run((signal) => store.readOnlyQuery(sql, { ...limits, adHoc: true, signal }));
+      const ran = await queries.run((signal) => store.readOnlyQuery(sql, { ...limits, adHoc: true, signal }, params));
       if (!ran) {
         res.status(429).set('Retry-After', '1').json({ error: `too many queries running (api.query.max_concurrent); retry shortly` });
         return;
@@ -45,4 +50,21 @@ export function queryRoute(store: Store, limits: QueryLimits, queries: AdHocQuer
     }
   });
   return router;
+}
+
+/**
+ * Query parameters (`{name:Type}` in the SQL) bound by the engine, never spliced into the text:
+ * the UI's log search sends what a user typed this way. Names are identifiers, values scalars.
+ * An Identifier-typed parameter naming a table is checked by the sandbox like a written name.
+ */
+function queryParams(raw: unknown): Record<string, unknown> | undefined | string {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) return 'params: expected an object of name → value';
+  const entries = Object.entries(raw as Record<string, unknown>);
+  if (entries.length === 0) return undefined;
+  for (const [name, value] of entries) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) return `params.${name}: a name is letters, digits and _`;
+    if (!['string', 'number', 'boolean'].includes(typeof value)) return `params.${name}: expected a string, number or boolean`;
+  }
+  return Object.fromEntries(entries);
 }
