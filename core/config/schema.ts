@@ -74,6 +74,20 @@ export const storeSchema = z
     cluster: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected a cluster name').optional(),
     // DateTime ends in 2106: a TTL past it wraps and expires rows at once.
     ttl_days: positiveInt.max(18_250, { error: 'expected at most 18250 days (DateTime ends in 2106)' }).default(30),
+    /**
+     * Dedup window of every table (blocks remembered per table so a replay is dropped):
+     * partitions × inserts_per_second × max_replay_delay, at least 1000; `window` sets it outright.
+     */
+    dedup: z
+      .object({
+        /** Planned batches (one insert per table each) per second per Kafka partition, at peak. */
+        inserts_per_second: z.number().positive().default(5),
+        /** Longest time between a batch's first attempt and its replay (session timeout, restarts, outages). */
+        max_replay_delay: duration.default(600_000),
+        window: positiveInt.max(10_000_000).optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((store, ctx) => {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { VigilConfig } from '../config/index.ts';
 import { ChdbStore } from './chdb-store.ts';
 import { ClickHouseStore } from './clickhouse-store.ts';
+import { dedupWindowSize } from './schema/dedup-window.ts';
 import type { SchemaOptions } from './schema/render.ts';
 import type { Store } from './store.ts';
 
@@ -14,5 +15,10 @@ export function createStore(config: VigilConfig): Store {
 }
 
 export function schemaOptions(config: VigilConfig): SchemaOptions {
-  return { database: config.store.database, cluster: config.store.cluster, ttlDays: config.store.ttl_days };
+  const { dedup } = config.store;
+  // In-process (embedded) delivery has one stream per table; Kafka one per partition.
+  const partitions = config.bus.kind === 'kafka' ? config.bus.kafka.partitions : 1;
+  const dedupWindow =
+    dedup.window ?? dedupWindowSize({ partitions, insertsPerSecondPerPartition: dedup.inserts_per_second, longestReplayDelayMs: dedup.max_replay_delay });
+  return { database: config.store.database, cluster: config.store.cluster, ttlDays: config.store.ttl_days, dedupWindow };
 }

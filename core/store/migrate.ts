@@ -1,4 +1,5 @@
 import { migrations as allMigrations, type Migration } from './migrations/index.ts';
+import { reconcileDedupWindow } from './schema/dedup-window.ts';
 import { qualified, renderTable, type SchemaOptions, type TableSpec } from './schema/render.ts';
 import type { Store } from './store.ts';
 
@@ -41,6 +42,8 @@ export async function migrate(store: Store, options: SchemaOptions, migrations: 
     });
     report.applied.push(migration.version);
   }
+  // The window follows config (partitions, rate, replay delay), also for tables made before.
+  await reconcileDedupWindow(store, options);
   return report;
 }
 
