@@ -5,3 +5,7 @@ export type { TableRows } from './rows/table-rows.ts';
 export type { LogRow } from './rows/logs-rows.ts';
 export type { TraceRow } from './rows/traces-rows.ts';
 export { anyValueToString, attributesToMap, nanosToDateTime64 } from './rows/values.ts';
+export { acceptRequest } from './accept/accept-request.ts';
+export type { AcceptedRequest, AcceptOptions } from './accept/accept-request.ts';
+export { REJECT_REASONS, RejectionTally, RECORD_NOUN } from './accept/rejections.ts';
+export type { RejectReason, Rejections } from './accept/rejections.ts';
