@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createAuthorizer, loadTokens, type Authorizer } from '../core/auth/index.ts';
+import { assertExposureAllowed, createAuthorizer, loadTokens, type Authorizer } from '../core/auth/index.ts';
 import { InProcessBus, KafkaBus, kafkaSecurity, type Bus, type OutgoingMessage } from '../core/bus/index.ts';
 import type { VigilConfig } from '../core/config/index.ts';
 import { encodeProtobuf, type ExportMetricsServiceRequest, type Signal } from '../core/model/index.ts';
@@ -66,6 +66,12 @@ export class VigilInstance {
       authorizer: createAuthorizer(loadTokens(config.auth.tokens)),
       allowAnonymous: config.auth.allow_anonymous,
     };
+    // Checked here as well as when each listener starts, so the refusal comes before the engine loads.
+    const exposure = { enabled: auth.authorizer.enabled, allowAnonymous: auth.allowAnonymous };
+    if (roles.api && config.api.enabled) assertExposureAllowed({ name: 'API', setting: 'api.host', host: config.api.host }, exposure);
+    if (roles.collector && config.collector.otlp.enabled) {
+      assertExposureAllowed({ name: 'OTLP/HTTP', setting: 'collector.otlp.host', host: config.collector.otlp.host }, exposure);
+    }
     const topics: Record<Signal, string> = {
       logs: config.bus.kafka.topics.logs,
       metrics: config.bus.kafka.topics.metrics,

@@ -21,7 +21,8 @@ export function registerSilenceCommands(program: Command): void {
     .command('silence')
     .description('Add, list or expire silences on a running vigil (token: VIGIL_AUTH_TOKEN or auth.tokens in --config)')
     .option('--api <url>', 'vigil API', 'http://127.0.0.1:8080')
-    .option('-c, --config <file>', 'YAML config file to take an admin token from');
+    // No short flag: `silence add -c` is the comment.
+    .option('--config <file>', 'YAML config file to take a token from');
   // Adding or expiring a silence changes who gets paged: that takes an admin token.
   const api = async (role: 'read' | 'admin' = 'admin') => {
     const opts = silence.opts() as { api: string; config?: string };
