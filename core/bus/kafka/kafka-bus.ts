@@ -269,7 +269,10 @@ export class KafkaBus implements Bus {
         }
       }
       const wait = delay / 2 + Math.random() * (delay / 2);
-      await this.withHeartbeat(payload, () => new Promise((r) => setTimeout(r, wait)));
+      // Waits in short steps so a shutdown or a revoked partition is not held up by the backoff.
+      for (const until = Date.now() + wait; Date.now() < until && payload.isRunning() && !payload.isStale(); ) {
+        await this.withHeartbeat(payload, () => new Promise((r) => setTimeout(r, Math.min(250, until - Date.now()))));
+      }
       delay = Math.min(delay * 2, this.options.retryMaxMs ?? 30_000);
       // A rebalance ends our turn, so kafkajs rejoins instead of this loop retrying forever.
       await payload.heartbeat().catch((err: unknown) => {
