@@ -61,7 +61,7 @@ export class InstanceTelemetry {
       intervalMs: t.interval,
       prometheus: t.prometheus,
       traceRatio: t.trace_ratio,
-      ownOtlpPorts: [this.config.collector.otlp.port, ...this.sources.otlpPorts()],
+      ownOtlpPorts: [this.config.collector.otlp.port, this.config.collector.otlp.grpc.port, ...this.sources.otlpPorts()],
       serviceVersion: '0.1.0',
       role: this.sources.roles,
       logger: this.logger,

@@ -8,6 +8,7 @@ import type { Logger } from '../core/telemetry/index.ts';
 import { FilelogReceiver } from '../collector/filelog/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
+import { OtlpGrpcReceiver } from '../collector/otlp-grpc/index.ts';
 import { Router } from 'express';
 import {
   AlertsEngine,
@@ -48,6 +49,7 @@ export class VigilInstance {
   readonly bus?: Bus;
   readonly processor?: Processor;
   readonly otlp?: OtlpReceiver;
+  readonly otlpGrpc?: OtlpGrpcReceiver;
   readonly hostMetrics?: HostMetricsReceiver;
   readonly filelog?: FilelogReceiver;
   readonly api?: ApiServer;
@@ -131,6 +133,19 @@ export class VigilInstance {
         logger: logger.child({ component: 'otlp' }),
         auth,
         tls: otlp.tls,
+      });
+    }
+    if (roles.collector && otlp.enabled && otlp.grpc.enabled && bus) {
+      this.otlpGrpc = new OtlpGrpcReceiver({
+        host: otlp.grpc.host,
+        port: otlp.grpc.port,
+        maxRecvMsgBytes: otlp.grpc.max_recv_msg_bytes,
+        retryAfterMs: otlp.retry_after,
+        bus,
+        topics,
+        logger: logger.child({ component: 'otlp_grpc' }),
+        auth,
+        tls: otlp.grpc.tls,
       });
     }
     if (roles.collector && hostmetrics.enabled && bus) {
@@ -244,11 +259,12 @@ export class VigilInstance {
     }
     if (this.api) await this.startComponent(this.api);
     if (this.otlp) await this.startComponent(this.otlp);
+    if (this.otlpGrpc) await this.startComponent(this.otlpGrpc);
     if (this.hostMetrics) await this.startComponent(this.hostMetrics);
     if (this.filelog) await this.startComponent(this.filelog);
     this.ready = true;
     this.logger.info(
-      { otlp: this.otlp?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus?.kind, roles: this.roles },
+      { otlp: this.otlp?.address, otlpGrpc: this.otlpGrpc?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus?.kind, roles: this.roles },
       'vigil started',
     );
   }
@@ -271,6 +287,7 @@ export class VigilInstance {
   private telemetry(): InstanceTelemetry {
     const receivers: ConstructorParameters<typeof InstanceTelemetry>[1]['receivers'] = [];
     if (this.otlp) receivers.push(['otlp_http', () => this.otlp!.stats]);
+    if (this.otlpGrpc) receivers.push(['otlp_grpc', () => this.otlpGrpc!.stats]);
     if (this.filelog) receivers.push(['filelog', () => ({ accepted: this.filelog!.stats.records, delivery_failures: this.filelog!.stats.delivery_failures })]);
     const roles = Object.entries(this.roles).filter(([, on]) => on).map(([role]) => role).join(',');
     return new InstanceTelemetry(
@@ -278,7 +295,7 @@ export class VigilInstance {
       {
         bus: this.bus,
         store: this.store,
-        otlpPorts: () => (this.otlp ? [this.otlp.port] : []),
+        otlpPorts: () => [...(this.otlp ? [this.otlp.port] : []), ...(this.otlpGrpc ? [this.otlpGrpc.port] : [])],
         receivers,
         processorStats: this.processor ? () => this.processor!.stats() : undefined,
         firingAlerts: () => this.alerts?.alerts().filter((a) => a.state === 'firing').length,

@@ -9,6 +9,7 @@ interface RunOptions {
   config?: string;
   dataDir?: string;
   otlpPort?: number;
+  otlpGrpcPort?: number;
   httpPort?: number;
   kafka?: string;
   logFormat?: LogFormat;
@@ -38,6 +39,7 @@ function withRunOptions(command: Command): Command {
     .option('-c, --config <file>', 'YAML config file (default: ./vigil.yaml if present)')
     .option('--data-dir <dir>', 'where the embedded ClickHouse keeps its data (default ./data)')
     .option('--otlp-port <port>', 'OTLP/HTTP port (default 4318)', parsePort)
+    .option('--otlp-grpc-port <port>', 'OTLP/gRPC port (default 4317)', parsePort)
     .option('--http-port <port>', 'API port (default 8080)', parsePort)
     .option('--kafka <brokers>', 'use Kafka as the bus: comma-separated host:port list')
     .addOption(
@@ -51,6 +53,7 @@ async function run(opts: RunOptions, roles: Roles): Promise<void> {
   const config = await loadOrExit(file, (c) => {
     if (opts.dataDir) c.data_dir = opts.dataDir;
     if (opts.otlpPort !== undefined) c.collector.otlp.port = opts.otlpPort;
+    if (opts.otlpGrpcPort !== undefined) c.collector.otlp.grpc.port = opts.otlpGrpcPort;
     if (opts.httpPort !== undefined) c.api.port = opts.httpPort;
     if (opts.logFormat) c.log_format = opts.logFormat;
   });

@@ -228,6 +228,18 @@ export const collectorSchema = z
         max_decompressed_bytes: positiveInt.default(64 * 1024 * 1024),
         retry_after: duration.prefault('1s'),
         tls: listenerTlsSchema.optional(),
+        /** OTLP/gRPC (the default protocol of the Python, Java and .NET SDKs); off with otlp.enabled too. */
+        grpc: z
+          .object({
+            enabled: z.boolean().default(true),
+            host: host.default('127.0.0.1'),
+            port: port.default(4317),
+            /** Largest message, after gzip decompression; larger ones get RESOURCE_EXHAUSTED. */
+            max_recv_msg_bytes: positiveInt.default(16 * 1024 * 1024),
+            tls: listenerTlsSchema.optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -32,7 +32,7 @@ export async function startVigil(
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/vigil.js'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--http-port', '0'],
+    [join(ROOT, 'bin/vigil.js'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--http-port', '0'],
     { cwd: ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Array<Record<string, unknown>> = [];

@@ -1,0 +1,3 @@
+export { OtlpGrpcReceiver } from './otlp-grpc-receiver.ts';
+export type { OtlpGrpcReceiverOptions } from './otlp-grpc-receiver.ts';
+export { retryDelayMs } from './grpc-status.ts';
