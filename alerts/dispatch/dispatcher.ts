@@ -91,6 +91,9 @@ export class Dispatcher implements Notifier {
       else this.firing.delete(alert.fingerprint);
       for (const route of matchRoutes(this.options.route, alert.labels)) this.addToGroup(route, alert);
     }
+    // A group already due (group_wait 0, e.g. a failover hook's route) flushes now, not at the next tick.
+    const now = this.clock.now();
+    if (this.timer && [...this.groups.values()].some((g) => g.nextFlush <= now)) void this.tick();
   }
 
   /** Firing alerts routed to `receiver`, across its groups: what a failover hook's storm guard counts. */

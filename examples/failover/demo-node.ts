@@ -10,7 +10,7 @@ export interface DemoNode {
   child: ChildProcess;
   /** kill -9: the node and the collector inside it stop mid-heartbeat. */
   kill(): Promise<void>;
-  state(): Promise<{ name: string; role: string; promotions: Array<{ at: number; failedNode: string; alertStartsAt: string; key: string }> }>;
+  state(): Promise<{ name: string; role: string; heartbeats: number; promotions: Array<{ at: number; failedNode: string; alertStartsAt: string; lastHeartbeatAt: number; key: string }> }>;
 }
 
 /** Starts examples/failover/node.ts as its own process and waits for its ready line. */

@@ -15,7 +15,7 @@ import { createLogger } from '../../core/telemetry/index.ts';
 
 const name = process.env.NODE_NAME ?? 'db-a';
 let role = process.env.ROLE === 'standby' ? 'standby' : 'primary';
-const promotions: Array<{ at: number; failedNode: string; alertStartsAt: string; key: string }> = [];
+const promotions: Array<{ at: number; failedNode: string; alertStartsAt: string; lastHeartbeatAt: number; key: string }> = [];
 
 const parsed = parseConfig({
   log_level: process.env.LOG_LEVEL ?? 'warn',
@@ -36,7 +36,11 @@ const server = createServer((req, res) => {
   let body = '';
   req.on('data', (d) => (body += d));
   req.on('end', () => {
-    if (req.method === 'GET' && req.url === '/state') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ name, role, promotions }));
+    if (req.method === 'GET' && req.url === '/state') {
+      // heartbeats: how many this node's collector has handed to Kafka.
+      const heartbeats = collector.hostMetrics?.stats().emitted ?? 0;
+      return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ name, role, heartbeats, promotions }));
+    }
     if (req.method === 'POST' && req.url === '/promote') {
       let alert: any = {};
       try {
@@ -44,7 +48,15 @@ const server = createServer((req, res) => {
       } catch {
         return void res.writeHead(400).end('expected the Alertmanager JSON of the alert');
       }
-      promotions.push({ at: Date.now(), failedNode: alert.labels?.['host.name'] ?? '', alertStartsAt: alert.startsAt ?? '', key: String(req.headers['idempotency-key'] ?? '') });
+      // The rule's annotation says how long the node had been silent when the alert fired.
+      const silentFor = Number(alert.annotations?.silent_seconds) * 1000;
+      promotions.push({
+        at: Date.now(),
+        failedNode: alert.labels?.['host.name'] ?? '',
+        alertStartsAt: alert.startsAt ?? '',
+        lastHeartbeatAt: Date.parse(alert.startsAt) - silentFor,
+        key: String(req.headers['idempotency-key'] ?? ''),
+      });
       const was = role;
       role = 'primary';
       return void res.writeHead(200).end(was === 'standby' ? `${name} promoted\n` : `${name} was already primary\n`);
