@@ -296,7 +296,7 @@ export const apiSchema = z
         /** Memory one query may use in the engine. */
         max_memory_usage: positiveInt.default(1024 * 1024 * 1024),
         /** Threads one ad-hoc query may use, so ingest and rules keep CPU. */
-        max_threads: positiveInt.default(2),
+        max_threads: positiveInt.default(1),
         /** Ad-hoc queries running at once; beyond it the API answers 429 with Retry-After. */
         max_concurrent: positiveInt.default(4),
       })

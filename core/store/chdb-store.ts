@@ -18,12 +18,18 @@ export interface ChdbStoreOptions {
   /** Data directory; chDB allows one process per directory. */
   path: string;
   database?: string;
-  /** Engine sessions kept for ad-hoc queries; more ad-hoc queries than this wait for one. */
+  /** Ad-hoc queries run at once (each on its own engine session); more wait for one. Default 4. */
   maxAdHocSessions?: number;
 }
 
 /** Tags ad-hoc queries in the engine's process list so one, or all at shutdown, can be killed. */
 const AD_HOC_TAG = 'vigil_adhoc_';
+/**
+ * libuv worker threads kept free of ad-hoc queries: chDB runs every async call on one, and so do
+ * file writes (the insert spool), so with all of them busy an insert, a rule query or the KILL
+ * QUERY that cancels a slow query would wait until a slow query ends (measured: a 29 s stall).
+ */
+const FREE_UV_THREADS = 3;
 /** How long shutdown waits for killed ad-hoc queries to end before closing their sessions. */
 const AD_HOC_DRAIN_MS = 2000;
 
@@ -36,6 +42,9 @@ export class ChdbStore implements Store {
   readonly database: string;
   private session: ChdbSession | undefined;
   private main: ChdbSessionLane | undefined;
+  // Reads (rule queries, schema lookups) have a session of their own, so a rule evaluation does
+  // not queue behind a batch insert and an insert not behind a rule.
+  private reads: ChdbSessionLane | undefined;
   private readonly sandbox: SqlSandbox;
   // Ad-hoc queries run on sessions of their own (same data directory), so inserts and rule
   // queries on the main session never wait behind them; bench:read-isolation has the numbers.
@@ -62,6 +71,7 @@ export class ChdbStore implements Store {
     try {
       this.session = this.openSession();
       this.main = new ChdbSessionLane(this.session);
+      this.reads = new ChdbSessionLane(this.openSession());
       this.closing = false;
     } catch (err) {
       const message = (err as Error).message;
@@ -79,7 +89,7 @@ export class ChdbStore implements Store {
 
   /**
    * Cancels queued and running ad-hoc queries (KILL QUERY, then up to 2 s for them to end), then
-   * closes every session. Inserts and rule queries already queued on the main session finish.
+   * closes every session. Inserts and rule queries already queued on their sessions finish.
    */
   async shutdown(): Promise<void> {
     if (!this.session) return;
@@ -90,7 +100,9 @@ export class ChdbStore implements Store {
       const drained = Promise.all([...this.busyAdHoc].map((lane) => lane.idle()));
       await Promise.race([drained, new Promise((r) => setTimeout(r, AD_HOC_DRAIN_MS).unref())]);
     }
-    await this.main?.idle();
+    await Promise.all([this.main?.idle(), this.reads?.idle()]);
+    this.reads?.close();
+    this.reads = undefined;
     for (const lane of [...this.idleAdHoc.splice(0), ...this.busyAdHoc]) lane.close();
     this.busyAdHoc.clear();
     this.control?.close();
@@ -111,12 +123,17 @@ export class ChdbStore implements Store {
     return this.main;
   }
 
+  private get readLane(): ChdbSessionLane {
+    if (!this.reads) throw new StoreError('store is not started', false);
+    return this.reads;
+  }
+
   async exec(sql: string): Promise<void> {
     await this.wrap(this.live, (s) => s.queryAsync(sql, { format: 'JSONEachRow' }));
   }
 
   async query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]> {
-    return this.queryOn<T>(this.live, sql, params);
+    return this.queryOn<T>(this.readLane, sql, params);
   }
 
   private async queryOn<T>(lane: ChdbSessionLane, sql: string, params?: Record<string, unknown>): Promise<T[]> {
@@ -190,7 +207,7 @@ export class ChdbStore implements Store {
    * (limits.adHoc) run on a session of their own and can be cancelled through limits.signal.
    */
   async readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult> {
-    if (!limits.adHoc) return this.readOnlyOn(this.live, sql, limits, params);
+    if (!limits.adHoc) return this.readOnlyOn(this.readLane, sql, limits, params);
     if (limits.signal?.aborted) throw cancelled();
     const lane = await this.acquireAdHocLane(limits.signal);
     const tag = `${AD_HOC_TAG}${randomUUID().replaceAll('-', '')}`;
@@ -231,9 +248,8 @@ export class ChdbStore implements Store {
 
   private acquireAdHocLane(signal?: AbortSignal): Promise<ChdbSessionLane> {
     if (this.closing || !this.session) return Promise.reject(new StoreError('vigil is shutting down: query cancelled', true));
-    const idle = this.idleAdHoc.pop();
-    if (idle || this.busyAdHoc.size < (this.options.maxAdHocSessions ?? 8)) {
-      const lane = idle ?? new ChdbSessionLane(this.openSession());
+    if (this.busyAdHoc.size < this.adHocCapacity) {
+      const lane = this.idleAdHoc.pop() ?? new ChdbSessionLane(this.openSession());
       this.busyAdHoc.add(lane);
       return Promise.resolve(lane);
     }
@@ -246,6 +262,12 @@ export class ChdbStore implements Store {
         fail(cancelled());
       }, { once: true });
     });
+  }
+
+  /** Ad-hoc queries the engine runs at once: the configured cap, within the libuv pool's room. */
+  private get adHocCapacity(): number {
+    const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+    return Math.max(1, Math.min(this.options.maxAdHocSessions ?? 4, pool - FREE_UV_THREADS));
   }
 
   private releaseAdHocLane(lane: ChdbSessionLane): void {

@@ -32,7 +32,7 @@ export async function startVigil(
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/vigil.js'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--http-port', '0'],
+    [join(ROOT, 'bin/vigil.cjs'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--http-port', '0'],
     { cwd: ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Array<Record<string, unknown>> = [];
@@ -95,10 +95,10 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs = 30_0
 }
 
 /** Runs the instrumented sample service against a vigil and returns what it says it sent. */
-export async function runSampleService(otlp: string, protocol: 'protobuf' | 'json', runId: string, logCount = 20) {
+export async function runSampleService(otlp: string, protocol: 'protobuf' | 'json' | 'grpc', runId: string, logCount = 20, compression: 'gzip' | 'none' = 'none') {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/sample-service.ts')], {
     cwd: ROOT,
-    env: { ...process.env, OTLP_PROTOCOL: protocol, OTLP_ENDPOINT: otlp, RUN_ID: runId, LOG_COUNT: String(logCount) },
+    env: { ...process.env, OTLP_PROTOCOL: protocol, OTLP_ENDPOINT: otlp, OTLP_COMPRESSION: compression, RUN_ID: runId, LOG_COUNT: String(logCount) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -15,6 +15,9 @@ export function limitSettings(limits: QueryLimits): Record<string, string | numb
   if (limits.maxResultBytes) settings.max_result_bytes = Math.floor(limits.maxResultBytes);
   if (limits.maxMemoryUsage) settings.max_memory_usage = Math.floor(limits.maxMemoryUsage);
   if (limits.maxThreads) settings.max_threads = Math.floor(limits.maxThreads);
+  // Ad-hoc query threads run at nice 19, so on a busy machine inserts and rule queries (nice 0)
+  // get the CPU first; raising niceness needs no privilege (measured on chDB 26.7).
+  if (limits.adHoc) settings.os_thread_priority = 19;
   return settings;
 }
 

@@ -19,6 +19,9 @@ export type QueryRunner = (sql: string, params?: Record<string, unknown>) => Pro
  */
 export class SqlSandbox {
   private functions: Promise<FunctionAllowList> | undefined;
+  // The engine's formatting of a text never changes: rule queries, checked at every evaluation,
+  // skip one engine call. Bounded; the oldest entry goes first.
+  private readonly formatted = new Map<string, string>();
 
   constructor(private readonly database: string) {}
 
@@ -29,8 +32,8 @@ export class SqlSandbox {
     let lines: string[];
     try {
       // One statement only: formatQuerySingleLine refuses "Multi-statements are not allowed".
-      const [row] = await run('SELECT formatQuerySingleLine({q:String}) AS q', { q: sql });
-      normalized = String(row?.q ?? '');
+      normalized = this.formatted.get(sql) ?? String((await run('SELECT formatQuerySingleLine({q:String}) AS q', { q: sql }))[0]?.q ?? '');
+      this.remember(sql, normalized);
       const ast = await run(`EXPLAIN AST ${normalized}`, params);
       lines = ast.map((row) => String(Object.values(row)[0] ?? ''));
     } catch (err) {
@@ -44,6 +47,12 @@ export class SqlSandbox {
     }
     checkStatement(tree, normalized, { database: this.database, functions: await this.functionList(run) });
     return normalized;
+  }
+
+  private remember(sql: string, normalized: string): void {
+    if (this.formatted.has(sql) || sql.length > 10_000) return;
+    if (this.formatted.size >= 500) this.formatted.delete(this.formatted.keys().next().value!);
+    this.formatted.set(sql, normalized);
   }
 
   /** Aliases come from the engine, once per store: `lcase` is allowed because it is `lower`. */
