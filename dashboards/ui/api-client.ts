@@ -63,6 +63,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
@@ -81,7 +82,40 @@ export function onUnauthorized(handler: (message: string) => Promise<void>): voi
   askForToken = handler;
 }
 
+/**
+ * The API runs a few queries at a time (api.query.max_concurrent, 4 by default) and answers 429
+ * beyond that; a page with many panels queues here instead, leaving room for other clients.
+ */
+const MAX_IN_FLIGHT = 3;
+let inFlight = 0;
+const waiting: Array<() => void> = [];
+
+async function limited<T>(run: () => Promise<T>): Promise<T> {
+  if (inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => waiting.push(resolve));
+  inFlight++;
+  try {
+    return await run();
+  } finally {
+    inFlight--;
+    waiting.shift()?.();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 async function call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await limited(() => callOnce<T>(method, path, body, retried));
+    } catch (err) {
+      // Busy (other clients' queries): wait as told, a few times, then show the API's message.
+      if (!(err instanceof ApiError) || err.status !== 429 || attempt >= 5) throw err;
+      await sleep(err.retryAfterMs ?? 250 * 2 ** attempt);
+    }
+  }
+}
+
+async function callOnce<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
   const headers: Record<string, string> = {};
   const token = sessionStorage.getItem(TOKEN_KEY);
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -96,11 +130,12 @@ async function call<T>(method: string, path: string, body?: unknown, retried = f
   }
   if (response.status === 401 && askForToken && !retried) {
     await askForToken((parsed as { error?: string })?.error ?? 'this vigil needs a token');
-    return call<T>(method, path, body, true);
+    return callOnce<T>(method, path, body, true);
   }
   if (!response.ok) {
     const message = (parsed as { error?: string })?.error ?? `${response.status} ${response.statusText}`;
-    throw new ApiError(response.status, message);
+    const retryAfter = Number(response.headers.get('Retry-After'));
+    throw new ApiError(response.status, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
   }
   return parsed as T;
 }
@@ -115,8 +150,14 @@ export const api = {
   async rules(): Promise<RuleGroup[]> {
     return (await call<{ data: { groups: RuleGroup[] } }>('GET', '/api/v1/rules')).data.groups;
   },
-  async silences(): Promise<Silence[]> {
-    return (await call<{ data: Silence[] }>('GET', '/api/v1/silences')).data;
+  /** undefined when this vigil has no notification pipeline (alerts.notification_file unset). */
+  async silences(): Promise<Silence[] | undefined> {
+    try {
+      return (await call<{ data: Silence[] }>('GET', '/api/v1/silences')).data;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
   },
   async createSilence(silence: { matchers: string[]; endsAt: string; createdBy: string; comment: string }): Promise<Silence> {
     return (await call<{ data: Silence }>('POST', '/api/v1/silences', silence)).data;
@@ -124,7 +165,21 @@ export const api = {
   async expireSilence(id: string): Promise<Silence> {
     return (await call<{ data: Silence }>('DELETE', `/api/v1/silences/${encodeURIComponent(id)}`)).data;
   },
-  async status(): Promise<Record<string, unknown>> {
-    return (await call<{ data: Record<string, unknown> }>('GET', '/api/v1/status')).data;
+  async status(): Promise<Record<string, unknown> | undefined> {
+    try {
+      return (await call<{ data: Record<string, unknown> }>('GET', '/api/v1/status')).data;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  },
+  /** [] when this vigil runs no rules engine (alerts disabled or another role). */
+  async alertsOrNone(): Promise<Alert[]> {
+    try {
+      return await api.alerts();
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return [];
+      throw err;
+    }
   },
 };

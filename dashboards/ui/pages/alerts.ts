@@ -11,7 +11,7 @@ export const page: Page = async ({ root, range }) => {
   root.append(h('h1', {}, 'Alerts'), active, history);
   await Promise.all([
     guarded(active, async () => {
-      const [alerts, silences] = await Promise.all([api.alerts(), api.silences()]);
+      const [alerts, silences] = await Promise.all([api.alertsOrNone(), api.silences().then((s) => s ?? [])]);
       if (alerts.length === 0) return void active.append(h('p', { class: 'muted' }, 'No alert is firing or pending.'));
       active.append(table(['state', 'alert', 'labels', 'summary', 'value', 'since', ''], alerts.map((a) => {
         const silence = silencedBy(a.labels, silences);

@@ -34,7 +34,7 @@ export const page: Page = async ({ root, path, range }) => {
       timeChart(chart, pivot((await api.query(logVolumeQuery(range, host))).data), { bars: true, fromMs: range.fromMs, toMs: range.toMs, height: 150 });
     }),
     guarded(alerts, async () => {
-      const mine = (await api.alerts()).filter((a) => HOST_LABELS.some((l) => a.labels[l] === host));
+      const mine = (await api.alertsOrNone()).filter((a) => HOST_LABELS.some((l) => a.labels[l] === host));
       alerts.append(mine.length ? table(['state', 'alert', 'labels', 'summary', 'value'], mine.map(alertRow)) : h('p', { class: 'muted' }, 'No alerts for this node.'));
     }),
     guarded(logs, async () => {

@@ -43,11 +43,11 @@ export const page: Page = async ({ root, range }) => {
       timeChart(chart, pivot(result.data), { bars: true, fromMs: range.fromMs, toMs: range.toMs });
     }),
     guarded(alerts, async () => {
-      const firing = (await api.alerts()).filter((a) => a.state === 'firing');
+      const firing = (await api.alertsOrNone()).filter((a) => a.state === 'firing');
       alerts.append(firing.length ? table(['state', 'alert', 'labels', 'summary', 'value'], firing.map(alertRow)) : h('p', { class: 'muted' }, 'Nothing is firing.'), h('a', { href: '/alerts' }, 'All alerts →'));
     }),
     guarded(pipeline, async () => {
-      const [counters, latency, status] = await Promise.all([api.query<Record<string, string>>(pipelineQuery(range)), api.query<Record<string, string>>(insertLatencyQuery(range)), api.status().catch(() => ({}))]);
+      const [counters, latency, status] = await Promise.all([api.query<Record<string, string>>(pipelineQuery(range)), api.query<Record<string, string>>(insertLatencyQuery(range)), api.status().then((s) => s ?? {})]);
       const receivers = Object.entries((status as { receivers?: Record<string, unknown> }).receivers ?? {});
       pipeline.append(
         counters.data.length

@@ -1,4 +1,4 @@
-import { api } from '../api-client.ts';
+import { api, ApiError, type RuleGroup } from '../api-client.ts';
 import { pivot, timeChart } from '../chart.ts';
 import { guarded, h, panel } from '../element.ts';
 import type { Page } from '../page.ts';
@@ -6,7 +6,13 @@ import { ruleValueQuery } from './alerts-queries.ts';
 
 export const page: Page = async ({ root, range }) => {
   root.append(h('h1', {}, 'Rules'));
-  const groups = await api.rules();
+  let groups: RuleGroup[] = [];
+  try {
+    groups = await api.rules();
+  } catch (err) {
+    // 404: this process runs no rules engine (alerts disabled, or the dashboards role alone).
+    if (!(err instanceof ApiError && err.status === 404)) throw err;
+  }
   if (groups.length === 0) root.append(h('p', { class: 'muted' }, 'No rules loaded (alerts.rule_files).'));
   const charts: Array<Promise<void>> = [];
   for (const g of groups) {

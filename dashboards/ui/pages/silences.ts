@@ -40,6 +40,7 @@ export const page: Page = async ({ root, params, navigate }) => {
   root.append(h('h1', {}, 'Silences'), ...(params.get('create') ? [create, list] : [h('p', {}, h('a', { href: '/silences?create=1' }, 'New silence…')), list]));
   await guarded(list, async () => {
     const silences = await api.silences();
+    if (!silences) return void list.append(h('p', { class: 'muted' }, 'Silences need the notification pipeline: set alerts.notification_file.'));
     const row = (s: Silence) => [
       h('span', { class: `badge ${s.status === 'active' ? 'up' : s.status}`, id: s.id }, s.status),
       h('pre', {}, s.matchers.join('\n')),
