@@ -1,22 +1,37 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaSecurity, KafkaBus, type IncomingMessage } from '../core/bus/index.ts';
 import { parseConfig } from '../core/config/index.ts';
 import { createLogger } from '../core/telemetry/index.ts';
 import { startKafka, type KafkaCluster } from '../scripts/kafka/broker.ts';
+import { makeTestCerts, type TestCerts } from './support/test-certs.ts';
 
-// A real Kafka 4.1 broker whose client listener takes only SASL/PLAIN; vigil's bus reaches it
-// through the same config path users write (bus.kafka.sasl → kafkajs).
+// A real Kafka 4.1 broker whose client listener takes only SASL/PLAIN over TLS (SASL_SSL, with a
+// certificate from a CA the test makes); vigil's bus reaches it through the same config path
+// users write (bus.kafka.tls, bus.kafka.sasl → kafkajs).
 const JAAS =
   'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" ' +
   'user_broker="broker-secret" user_vigil="vigil-sasl-secret";';
 
 let kafka: KafkaCluster;
+let certs: TestCerts;
+const dir = mkdtempSync(join(tmpdir(), 'vigil-kafka-tls-'));
 const buses: KafkaBus[] = [];
 
 beforeAll(async () => {
+  certs = makeTestCerts(dir);
+  // Kafka reads PEM key stores: the private key and the certificate chain in one file.
+  const keystore = join(dir, 'broker-keystore.pem');
+  writeFileSync(keystore, readFileSync(certs.serverKey, 'utf8') + readFileSync(certs.serverCert, 'utf8'));
   kafka = await startKafka({
     properties: {
-      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_PLAINTEXT',
+      'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:SASL_SSL',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': keystore,
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.location': certs.caCert,
       'sasl.enabled.mechanisms': 'PLAIN',
       'sasl.mechanism.inter.broker.protocol': 'PLAIN',
       'listener.name.plaintext.plain.sasl.jaas.config': JAAS,
@@ -27,10 +42,11 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const bus of buses) await bus.shutdown().catch(() => {});
   await kafka?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
-function bus(sasl: Record<string, unknown> | undefined, topic: string, group: string): KafkaBus {
-  const parsed = parseConfig({ bus: { kind: 'kafka', kafka: { brokers: kafka.bootstrap.split(','), ...(sasl ? { sasl } : {}) } } }, {});
+function bus(security: { sasl?: Record<string, unknown>; tls?: Record<string, unknown> }, topic: string, group: string): KafkaBus {
+  const parsed = parseConfig({ bus: { kind: 'kafka', kafka: { brokers: kafka.bootstrap.split(','), ...security } } }, {});
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const b = new KafkaBus({
     brokers: kafka.bootstrap.split(','),
@@ -53,10 +69,12 @@ function bus(sasl: Record<string, unknown> | undefined, topic: string, group: st
 
 const message = (text: string) => ({ signal: 'logs' as const, key: 'k', size: text.length, bytes: () => Buffer.from(text) });
 
-describe('Kafka with SASL/PLAIN', () => {
-  it('publishes and consumes with the configured username and password', async () => {
+const SASL = { mechanism: 'plain', username: 'vigil', password: 'vigil-sasl-secret' };
+
+describe('Kafka with SASL/PLAIN over TLS', () => {
+  it('publishes and consumes with the configured CA, username and password', async () => {
     const topic = `sasl-ok-${Date.now()}`;
-    const b = bus({ mechanism: 'plain', username: 'vigil', password: 'vigil-sasl-secret' }, topic, `sasl-ok-${Date.now()}`);
+    const b = bus({ tls: { ca_file: certs.caCert }, sasl: SASL }, topic, `sasl-ok-${Date.now()}`);
     await b.start();
     const received: IncomingMessage[] = [];
     await b.subscribe([topic], async (_t, _p, messages) => {
@@ -68,10 +86,17 @@ describe('Kafka with SASL/PLAIN', () => {
     expect(received.map((m) => Buffer.from(m.value).toString())).toEqual(['over-sasl']);
   }, 120_000);
 
-  it('is refused with a wrong password or without SASL, and publish never reports success', async () => {
+  it('is refused with a wrong password, without SASL, without TLS, or when the CA is not trusted; publish never reports success', async () => {
     const topic = `sasl-bad-${Date.now()}`;
-    for (const sasl of [{ mechanism: 'plain', username: 'vigil', password: 'wrong-password' }, undefined]) {
-      const b = bus(sasl, topic, `sasl-bad-${Date.now()}`);
+    const tls = { ca_file: certs.caCert };
+    const attempts = [
+      { tls, sasl: { ...SASL, password: 'wrong-password' } },
+      { tls },
+      { sasl: SASL },
+      { tls: {}, sasl: SASL }, // the system CAs do not know the test CA
+    ];
+    for (const security of attempts) {
+      const b = bus(security, topic, `sasl-bad-${Date.now()}`);
       await b.start();
       await expect(b.publish(topic, [message('should-not-arrive')])).rejects.toThrow();
       await b.shutdown();
