@@ -1,9 +1,10 @@
 /**
  * npm run bench:ingest -- [--records N] [--batch B] [--concurrency C (clients sending at once, default 16)]
  *                          [--self-telemetry on|off (vigil's own metrics and traces; default on, as users run it)]
+ *                          [--protocol http|grpc (OTLP/HTTP protobuf on 4318, or OTLP/gRPC on 4317; default http)]
  *
  * Sends N realistic OTLP log records (~400 B, a handful of attributes) through `vigil start`
- * over OTLP/HTTP protobuf and prints JSON: sustained records/s, p50/p99 request-to-queryable
+ * over OTLP/HTTP protobuf (or OTLP/gRPC) and prints JSON: sustained records/s, p50/p99 request-to-queryable
  * latency at half that rate (a 200 means inserted, so queryable), vigil's CPU-seconds per
  * million records and peak RSS, and in the same run the chDB engine's own insert rate for the
  * same rows (the ceiling on this machine).
@@ -13,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { encodeProtobuf, requestToRows, type ExportLogsServiceRequest } from '../../core/model/index.ts';
 import { ChdbStore, migrate } from '../../core/store/index.ts';
 import { startVigil, tempDir } from '../../test/support/vigil-process.ts';
+import { grpcLogSender } from './grpc-log-sender.ts';
 import { procUsage } from './proc-usage.ts';
 
 const { values } = parseArgs({
@@ -21,11 +23,13 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
     'self-telemetry': { type: 'string', default: 'on' },
+    protocol: { type: 'string', default: 'http' },
   },
 });
 const total = Number(values.records);
 const batch = Number(values.batch);
 const concurrency = Number(values.concurrency);
+const protocol = values.protocol === 'grpc' ? 'grpc' : 'http';
 
 const WORDS = ['GET', 'POST', '/api/orders', '/api/users', 'completed', 'failed', 'in', 'ms', 'status', 'upstream', 'cache', 'miss'];
 function request(seq: number, count: number): ExportLogsServiceRequest {
@@ -69,7 +73,7 @@ function request(seq: number, count: number): ExportLogsServiceRequest {
 const requests = Array.from({ length: Math.ceil(total / batch) }, (_, i) => Buffer.from(encodeProtobuf('logs', request(i, Math.min(batch, total - i * batch)))));
 const bytesPerRecord = requests.reduce((n, r) => n + r.length, 0) / total;
 
-async function send(otlp: string, body: Buffer): Promise<number> {
+async function sendHttp(otlp: string, body: Buffer): Promise<number> {
   const started = performance.now();
   for (;;) {
     const r = await fetch(`${otlp}/v1/logs`, { method: 'POST', body: body as unknown as BodyInit, headers: { 'Content-Type': 'application/x-protobuf' } });
@@ -86,6 +90,8 @@ const dir = tempDir('bench');
 const selfTelemetry = values['self-telemetry'] !== 'off';
 const vigil = await startVigil(dir, { log_level: 'warn', collector: { hostmetrics: { enabled: false } }, telemetry: { enabled: selfTelemetry } });
 const pid = vigil.child.pid!;
+const grpc = protocol === 'grpc' ? grpcLogSender(String(vigil.logs.find((l) => l.msg === 'vigil started')?.otlpGrpc)) : undefined;
+const send = (otlp: string, body: Buffer) => (grpc ? grpc.send(body) : sendHttp(otlp, body));
 const before = procUsage(pid);
 
 // Phase 1: as fast as the pipeline takes it.
@@ -110,6 +116,7 @@ await Promise.all(paced.map((body, i) => new Promise<void>((res) => setTimeout(a
 }, i * interval))));
 latencies.sort((a, b) => a - b);
 
+grpc?.close();
 const [stored] = await vigil.query<{ n: string }>('SELECT count() AS n FROM otel_logs');
 await vigil.stop();
 rmSync(dir, { recursive: true, force: true });
@@ -134,6 +141,7 @@ process.stdout.write(
     {
       records: total,
       self_telemetry: selfTelemetry,
+      protocol,
       // Phase 1 sends every record once; the latency phase resends the first requests.
       stored_exact: Number(stored!.n) === total + paced.reduce((n, _, i) => n + Math.min(batch, total - i * batch), 0),
       bytes_per_record_protobuf: Math.round(bytesPerRecord),
