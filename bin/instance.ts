@@ -118,6 +118,7 @@ export class VigilInstance {
         },
         logger: logger.child({ component: 'processor' }),
         onMalformed: bus instanceof KafkaBus ? (message, error) => bus.deadLetter(message, error) : undefined,
+        ttlDays: config.store.ttl_days,
       });
     }
     const { otlp, hostmetrics } = config.collector;
@@ -133,6 +134,9 @@ export class VigilInstance {
         logger: logger.child({ component: 'otlp' }),
         auth,
         tls: otlp.tls,
+        ttlDays: config.store.ttl_days,
+        maxInflightBytes: otlp.max_inflight_bytes,
+        maxMessageBytes: kafka.max_message_bytes,
       });
     }
     if (roles.collector && otlp.enabled && otlp.grpc.enabled && bus) {

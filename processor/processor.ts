@@ -1,10 +1,11 @@
 import type { Bus, IncomingMessage } from '../core/bus/index.ts';
-import { decodeProtobuf, MalformedOtlpError, requestToRows, type Signal, type SignalRequest } from '../core/model/index.ts';
+import { acceptRequest, decodeProtobuf, MalformedOtlpError, type RejectReason, type Signal, type SignalRequest, type TableRows } from '../core/model/index.ts';
 import type { Store } from '../core/store/index.ts';
 import { selfMetrics, type Logger } from '../core/telemetry/index.ts';
 import { StoreError } from '../core/store/index.ts';
 import { withRetry } from '../core/retry/index.ts';
 import { TableBatcher, type BatchOptions } from './table-batcher.ts';
+import { isolateRefusedRows, refusedIn } from './isolate-refused-rows.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
@@ -15,11 +16,15 @@ export interface ProcessorOptions {
   logger: Logger;
   /** Where undecodable messages go (a dead-letter topic); without it they fail their batch. */
   onMalformed?: (message: IncomingMessage, error: Error) => Promise<void>;
+  /** store.ttl_days: records older than this are rejected ("expired") and counted, not dropped unseen. */
+  ttlDays?: number;
 }
 
 export interface ProcessorStats {
   messages: number;
   malformed: number;
+  /** Records rejected by validation (messages from other producers; the receivers validate first), by reason. */
+  rejected: Partial<Record<RejectReason, number>>;
   tables: Record<string, { insertedRows: number; inserts: number; failedRows: number }>;
 }
 
@@ -29,6 +34,7 @@ export class Processor {
   private readonly signalByTopic: Map<string, Signal>;
   private messages = 0;
   private malformed = 0;
+  private readonly rejected: Partial<Record<RejectReason, number>> = {};
   private started = false;
 
   constructor(private readonly options: ProcessorOptions) {
@@ -54,7 +60,7 @@ export class Processor {
   stats(): ProcessorStats {
     const tables: ProcessorStats['tables'] = {};
     for (const [table, b] of this.batchers) tables[table] = { insertedRows: b.insertedRows, inserts: b.insertCount, failedRows: b.failedRows };
-    return { messages: this.messages, malformed: this.malformed, tables };
+    return { messages: this.messages, malformed: this.malformed, rejected: { ...this.rejected }, tables };
   }
 
   private async handle(topic: string, messages: IncomingMessage[]): Promise<void> {
@@ -78,7 +84,7 @@ export class Processor {
         stored.push(this.options.onMalformed(message, error));
         continue;
       }
-      for (const { table, rows } of requestToRows(signal, request)) stored.push(this.batcher(table).add(rows));
+      for (const { table, rows } of this.accept(signal, request)) stored.push(this.batcher(table).add(rows, message.delivery));
     }
     // allSettled: one failed table must not leave the others' rejections unhandled.
     const failure = (await Promise.allSettled(stored)).find((r) => r.status === 'rejected');
@@ -93,6 +99,8 @@ export class Processor {
     const signal = this.signalByTopic.get(topic);
     if (!signal) throw new Error(`processor has no signal for topic ${topic}`);
     const byTable = new Map<string, object[]>();
+    // Which message fed which rows of each table, so a refused row is traced to its message.
+    const sources = new Map<string, Array<{ message: IncomingMessage; from: number; to: number }>>();
     for (const message of messages) {
       this.messages += 1;
       let request: SignalRequest[typeof signal];
@@ -104,17 +112,20 @@ export class Processor {
         await this.options.onMalformed(message, error);
         continue;
       }
-      for (const { table, rows } of requestToRows(signal, request)) {
-        const list = byTable.get(table);
-        if (list) for (const row of rows) list.push(row);
-        else byTable.set(table, rows.slice());
+      for (const { table, rows } of this.accept(signal, request)) {
+        let list = byTable.get(table);
+        if (!list) byTable.set(table, (list = []));
+        const from = list.length;
+        for (const row of rows) list.push(row);
+        if (!sources.has(table)) sources.set(table, []);
+        sources.get(table)!.push({ message, from, to: list.length });
       }
     }
     for (const [table, rows] of byTable) {
       const stats = this.batcher(table);
       const started = performance.now();
-      try {
-        await withRetry(() => this.options.store.insertRows(table, rows, { dedupToken: `${batchId}/${table}` }), {
+      const insert = (from: number, to: number) =>
+        withRetry(() => this.options.store.insertRows(table, rows.slice(from, to), { dedupToken: from === 0 && to === rows.length ? `${batchId}/${table}` : `${batchId}/${table}/${from}-${to}` }), {
           maxElapsedMs: this.options.batch.retryForMs,
           maxDelayMs: 10_000,
           isRetryable: (error) => error instanceof StoreError && error.retryable,
@@ -122,19 +133,58 @@ export class Processor {
             if (attempt === 1) this.options.logger.warn({ table, batchId, err: (error as Error).message }, 'insert failed; retrying');
           },
         });
+      try {
+        await insert(0, rows.length);
         stats.insertedRows += rows.length;
         stats.insertCount += 1;
         selfMetrics.insert(table, rows.length, (performance.now() - started) / 1000, 'ok');
       } catch (error) {
         selfMetrics.insert(table, rows.length, (performance.now() - started) / 1000, 'failed');
-        // Rows the store refuses for good are dead-lettered with their messages: bad data must
-        // not stop the consumer. Anything else fails the batch, which Kafka then redelivers.
+        // Rows the store refuses for good are found and dead-lettered alone: bad data must not
+        // stop the consumer nor sink its neighbours. Anything else fails the batch, which the
+        // bus then retries as planned.
         if (!(error instanceof StoreError) || error.retryable || !this.options.onMalformed) throw error;
-        stats.failedRows += rows.length;
-        this.options.logger.error({ table, batchId, err: error.message }, 'store refused a batch; dead-lettering its messages');
-        for (const message of messages) await this.options.onMalformed(message, error);
+        await this.isolateReplayable(table, rows, sources.get(table) ?? [], insert, error);
       }
     }
+  }
+
+  /**
+   * A table of a replayable batch was refused for good: split it until the refused rows are
+   * found (each piece has its own token, the same on replay, since the split is deterministic);
+   * the good rows land, and only the refused rows are dead-lettered, once per message that fed
+   * them, as JSONEachRow of the rows (their OTLP message may have fed other tables that landed).
+   */
+  private async isolateReplayable(
+    table: string,
+    rows: object[],
+    sources: Array<{ message: IncomingMessage; from: number; to: number }>,
+    insert: (from: number, to: number) => Promise<unknown>,
+    error: StoreError,
+  ): Promise<void> {
+    const stats = this.batcher(table);
+    const { refused } = await isolateRefusedRows(rows.length, async (from, to) => void (await insert(from, to)), (e) => e instanceof StoreError && !e.retryable);
+    const refusedCount = refusedIn(refused, 0, rows.length);
+    stats.failedRows += refusedCount;
+    stats.insertedRows += rows.length - refusedCount;
+    this.options.logger.error({ table, rows: rows.length, refused: refusedCount, err: error.message }, 'store refused rows; dead-lettering them alone, the rest was stored');
+    for (const { message, from, to } of sources) {
+      const own = rows.slice(from, to).filter((_row, i) => refusedIn(refused, from + i, from + i + 1) > 0);
+      if (own.length === 0) continue;
+      const value = Buffer.from(own.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      const deadLetter: IncomingMessage = { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, value };
+      await this.options.onMalformed!(deadLetter, new Error(`${own.length} ${table} rows refused by the store (value: the rows as JSONEachRow): ${error.message}`));
+    }
+  }
+
+  /** Validated rows of a request; rejected records are counted by reason (the receivers report theirs to clients). */
+  private accept<S extends Signal>(signal: S, request: SignalRequest[S]): TableRows[] {
+    const accepted = acceptRequest(signal, request, { ttlDays: this.options.ttlDays });
+    if (accepted.rejected.count > 0) {
+      for (const [reason, n] of Object.entries(accepted.rejected.reasons)) this.rejected[reason as RejectReason] = (this.rejected[reason as RejectReason] ?? 0) + n;
+      this.options.logger.warn({ rejected: accepted.rejected.reasons }, accepted.rejected.message);
+    }
+    return accepted.rows;
   }
 
   private batcher(table: string): TableBatcher {

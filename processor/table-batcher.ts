@@ -2,6 +2,8 @@ import { selfMetrics, type Logger } from '../core/telemetry/index.ts';
 import type { Store } from '../core/store/index.ts';
 import { StoreError } from '../core/store/index.ts';
 import { withRetry } from '../core/retry/index.ts';
+import type { DeliveryReport } from '../core/bus/index.ts';
+import { isolateRefusedRows, refusedIn } from './isolate-refused-rows.ts';
 
 export interface BatchOptions {
   maxRows: number;
@@ -12,7 +14,8 @@ export interface BatchOptions {
 
 interface PendingBatch {
   rows: object[];
-  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
+  /** Each sender's rows are rows [from, to) of the batch. */
+  waiters: Array<{ resolve: () => void; reject: (error: unknown) => void; from: number; to: number; delivery?: DeliveryReport }>;
   timer?: NodeJS.Timeout;
 }
 
@@ -26,6 +29,8 @@ export class TableBatcher {
   insertedRows = 0;
   insertCount = 0;
   failedRows = 0;
+  /** Rows the store refused for good, found by splitting a refused batch (the rest of it landed). */
+  refusedRows = 0;
 
   constructor(
     readonly table: string,
@@ -34,9 +39,14 @@ export class TableBatcher {
     private readonly logger: Logger,
   ) {}
 
-  add(rows: readonly object[]): Promise<void> {
+  /**
+   * Resolves once `rows` are stored. Rows the store refuses for good do not fail their
+   * neighbours: they are reported to `delivery` (and counted), and the rest land.
+   */
+  add(rows: readonly object[], delivery?: DeliveryReport): Promise<void> {
     if (rows.length === 0) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => this.batch.waiters.push({ resolve, reject }));
+    const from = this.batch.rows.length;
+    const done = new Promise<void>((resolve, reject) => this.batch.waiters.push({ resolve, reject, from, to: from + rows.length, delivery }));
     for (const row of rows) this.batch.rows.push(row);
     if (this.batch.rows.length >= this.options.maxRows) this.flush();
     else this.batch.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
@@ -52,16 +62,26 @@ export class TableBatcher {
     return this.tail;
   }
 
+  private insertWithRetry(rows: object[]): Promise<void> {
+    return withRetry(() => this.store.insertRows(this.table, rows), {
+      maxElapsedMs: this.options.retryForMs,
+      isRetryable: (error) => error instanceof StoreError && error.retryable,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) this.logger.warn({ table: this.table, err: (error as Error).message }, 'insert failed; retrying');
+      },
+    });
+  }
+
   private async insert(batch: PendingBatch): Promise<void> {
     const started = performance.now();
     try {
-      await withRetry(() => this.store.insertRows(this.table, batch.rows), {
-        maxElapsedMs: this.options.retryForMs,
-        isRetryable: (error) => error instanceof StoreError && error.retryable,
-        onRetry: (error, attempt) => {
-          if (attempt === 1) this.logger.warn({ table: this.table, err: (error as Error).message }, 'insert failed; retrying');
-        },
-      });
+      try {
+        await this.insertWithRetry(batch.rows);
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        await this.isolate(batch, error as Error);
+        return;
+      }
       this.insertedRows += batch.rows.length;
       this.insertCount += 1;
       selfMetrics.insert(this.table, batch.rows.length, (performance.now() - started) / 1000, 'ok');
@@ -73,4 +93,25 @@ export class TableBatcher {
       for (const w of batch.waiters) w.reject(error);
     }
   }
+
+  /**
+   * The store refused the batch for good: bad rows must not sink the good ones, so the batch is
+   * split until the refused rows are found; the rest lands and each sender hears how many of its
+   * rows were refused (reported to the OTLP client as partial_success).
+   */
+  private async isolate(batch: PendingBatch, error: Error): Promise<void> {
+    const { refused } = await isolateRefusedRows(batch.rows.length, (from, to) => this.insertWithRetry(batch.rows.slice(from, to)), isPermanent);
+    const refusedCount = refusedIn(refused, 0, batch.rows.length);
+    this.refusedRows += refusedCount;
+    this.insertedRows += batch.rows.length - refusedCount;
+    this.insertCount += 1;
+    this.logger.error({ table: this.table, rows: batch.rows.length, refused: refusedCount, err: error.message }, 'store refused rows; the rest of the batch was stored');
+    for (const w of batch.waiters) {
+      const n = refusedIn(refused, w.from, w.to);
+      if (n > 0) w.delivery?.refused(n, `${this.table}: ${error.message.slice(0, 300)}`);
+      w.resolve();
+    }
+  }
 }
+
+const isPermanent = (error: unknown) => error instanceof StoreError && !error.retryable;

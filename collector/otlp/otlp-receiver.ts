@@ -1,21 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BusSaturatedError, BusUnavailableError, type Bus, type OutgoingMessage } from '../../core/bus/index.ts';
-import {
-  decodeJson,
-  decodeProtobuf,
-  encodeProtobuf,
-  MalformedOtlpError,
-  type Signal,
-  type SignalRequest,
-} from '../../core/model/index.ts';
+import type { Bus } from '../../core/bus/index.ts';
+import { decodeJson, decodeProtobuf, RecordTooLargeError, type RejectReason, type Signal } from '../../core/model/index.ts';
 import { assertExposureAllowed, createAuthorizer, wwwAuthenticate, type Authorizer } from '../../core/auth/index.ts';
-import { StoreError } from '../../core/store/index.ts';
 import { createServer, schemeOf, type ListenerTls } from '../../core/tls/index.ts';
-import { selfMetrics, type Logger } from '../../core/telemetry/index.ts';
-import { resourceKey } from './resource-key.ts';
+import type { Logger } from '../../core/telemetry/index.ts';
+import { classifyIngestError } from './publish-request.ts';
 import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
 import { HttpError, readBody } from './read-body.ts';
+import { ByteBudget } from './byte-budget.ts';
+import { ingestRequest } from './ingest-request.ts';
 
 export interface OtlpReceiverOptions {
   host: string;
@@ -29,6 +23,12 @@ export interface OtlpReceiverOptions {
   /** Bearer tokens (role "ingest"); without it (or with no tokens) the receiver is open, on loopback only. */
   auth?: { authorizer: Authorizer; allowAnonymous: boolean };
   tls?: ListenerTls;
+  /** store.ttl_days: older records are rejected ("expired") and reported, not dropped unseen. */
+  ttlDays?: number;
+  /** collector.otlp.max_inflight_bytes: request bytes read and decoded at once (default: maxDecompressedBytes). */
+  maxInflightBytes?: number;
+  /** bus.kafka.max_message_bytes: over Kafka, larger requests are split by resource and scope. */
+  maxMessageBytes?: number;
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' };
@@ -44,10 +44,14 @@ export type ReceiverStats = Record<'accepted' | 'malformed' | 'too_large' | 'uns
 export class OtlpReceiver {
   private server: Server | undefined;
   readonly stats: ReceiverStats = { accepted: 0, malformed: 0, too_large: 0, unsupported: 0, saturated: 0, failed: 0, unauthorized: 0 };
+  /** Records sent in accepted requests, and those rejected (by reason) and reported in partial_success. */
+  readonly records = { received: 0, rejected: 0, reasons: {} as Partial<Record<RejectReason, number>> };
   private readonly authorizer: Authorizer;
+  private readonly budget: ByteBudget;
 
   constructor(private readonly options: OtlpReceiverOptions) {
     this.authorizer = options.auth?.authorizer ?? createAuthorizer([]);
+    this.budget = new ByteBudget(options.maxInflightBytes ?? options.maxDecompressedBytes);
   }
 
   async start(): Promise<void> {
@@ -91,6 +95,7 @@ export class OtlpReceiver {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const encoding: OtlpEncoding = contentType === 'application/json' ? 'json' : 'protobuf';
+    let reserved = 0;
     try {
       const path = (req.url ?? '').split('?')[0]!;
       const signal = PATHS[path];
@@ -102,27 +107,49 @@ export class OtlpReceiver {
       if (contentType !== 'application/json' && contentType !== 'application/x-protobuf') {
         throw new HttpError(415, `unsupported Content-Type "${contentType}": use application/x-protobuf or application/json`);
       }
-      const body = await readBody(req, this.options);
-      const message = this.toMessage(signal, encoding, body);
-      // A sampled span covers the ingest path up to durable (embedded: inserted).
-      await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': 'otlp_http' }, () => this.options.bus.publish(this.options.topics[signal], [message]));
+      // Admission before work: the declared size is reserved before a byte is read; a body
+      // without Content-Length reserves chunk by chunk.
+      const declared = Number(req.headers['content-length'] ?? NaN);
+      if (Number.isFinite(declared) && declared <= this.options.maxRequestBytes) {
+        if (!this.budget.tryReserve(declared)) throw this.overBudget();
+        reserved = declared;
+      }
+      const reserve = (bytes: number) => (Number.isFinite(declared) ? true : this.budget.tryReserve(bytes) && ((reserved += bytes), true));
+      const body = await readBody(req, { ...this.options, reserve });
+      const decoded = encoding === 'json' ? decodeJson(signal, body.toString('utf8')) : decodeProtobuf(signal, body);
+      const result = await ingestRequest(signal, decoded, encoding === 'protobuf' ? body : undefined, body.length, {
+        bus: this.options.bus,
+        topic: this.options.topics[signal],
+        receiver: 'otlp_http',
+        ttlDays: this.options.ttlDays,
+        maxMessageBytes: this.options.maxMessageBytes,
+      });
       this.stats.accepted += 1;
-      sendSuccess(res, encoding);
+      this.countRecords(result.records, result.rejected);
+      sendSuccess(res, encoding, signal, result.rejected);
     } catch (error) {
-      this.fail(req, res, encoding, error);
+      const refused = error instanceof HttpError && error.status === 503 ? this.overBudget() : error;
+      this.fail(req, res, encoding, error instanceof RecordTooLargeError ? new HttpError(413, error.message) : refused);
+    } finally {
+      this.budget.release(reserved);
     }
   }
 
-  private toMessage(signal: Signal, encoding: OtlpEncoding, body: Buffer): OutgoingMessage {
-    const decoded = encoding === 'json' ? decodeJson(signal, body.toString('utf8')) : decodeProtobuf(signal, body);
-    return {
-      signal,
-      key: resourceKey(signal, decoded),
-      decoded,
-      size: body.length,
-      // Protobuf bodies go on the wire as received; JSON is encoded only if a bus needs bytes.
-      bytes: encoding === 'protobuf' ? () => body : () => encodeProtobuf(signal, decoded as SignalRequest[typeof signal]),
-    };
+  private overBudget(): HttpError {
+    const retryAfter = String(Math.max(1, Math.ceil(this.options.retryAfterMs / 1000)));
+    return new HttpError(503, `too many request bytes in flight (collector.otlp.max_inflight_bytes is ${this.budget.limit}): retry later`, {
+      'Retry-After': retryAfter,
+      Connection: 'close',
+    });
+  }
+
+  private countRecords(received: number, rejected: { count: number; reasons: Partial<Record<RejectReason, number>>; message: string }): void {
+    this.records.received += received;
+    if (rejected.count === 0) return;
+    // Never per record: one line per request that lost records, with counts and the first example.
+    if (this.records.rejected === 0 || rejected.reasons.refused_by_store) this.options.logger.warn({ rejected: rejected.reasons }, rejected.message);
+    this.records.rejected += rejected.count;
+    for (const [reason, n] of Object.entries(rejected.reasons)) this.records.reasons[reason as RejectReason] = (this.records.reasons[reason as RejectReason] ?? 0) + n;
   }
 
   private fail(req: IncomingMessage, res: ServerResponse, encoding: OtlpEncoding, error: unknown): void {
@@ -132,27 +159,23 @@ export class OtlpReceiver {
     let headers: Record<string, string> = {};
     if (error instanceof HttpError) {
       ({ status, message, headers } = error);
-      this.stats[status === 413 ? 'too_large' : status === 400 ? 'malformed' : status === 401 || status === 403 ? 'unauthorized' : 'unsupported'] += 1;
-    } else if (error instanceof MalformedOtlpError) {
-      status = 400;
-      message = error.message;
-      this.stats.malformed += 1;
-    } else if (error instanceof BusSaturatedError || error instanceof BusUnavailableError) {
-      status = 503;
-      message = error.message;
-      headers = retryAfter;
-      this.stats.saturated += 1;
-    } else if (error instanceof StoreError && !error.retryable) {
-      // The rows themselves were refused: retrying the same request cannot succeed.
-      status = 400;
-      message = `rejected by the store: ${error.message}`;
-      this.stats.malformed += 1;
+      this.stats[status === 413 ? 'too_large' : status === 400 ? 'malformed' : status === 401 || status === 403 ? 'unauthorized' : status === 503 ? 'saturated' : 'unsupported'] += 1;
     } else {
-      status = 503;
-      message = `temporarily unable to store data: ${(error as Error).message}`;
-      headers = retryAfter;
-      this.stats.failed += 1;
-      this.options.logger.warn({ err: (error as Error).message }, 'OTLP request failed; client will retry');
+      const failure = classifyIngestError(error, this.options.retryAfterMs);
+      message = failure.message;
+      if (failure.kind === 'malformed') {
+        status = 400;
+        this.stats.malformed += 1;
+      } else {
+        status = 503;
+        headers = retryAfter;
+        if (failure.cause === 'bus') {
+          this.stats.saturated += 1;
+        } else {
+          this.stats.failed += 1;
+          this.options.logger.warn({ err: message }, 'OTLP request failed; client will retry');
+        }
+      }
     }
     // Drain what is left of a refused body so the connection stays usable.
     if (!req.complete) req.resume();

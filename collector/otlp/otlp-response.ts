@@ -1,18 +1,33 @@
 import type { ServerResponse } from 'node:http';
 import protobuf from 'protobufjs/minimal.js';
+import type { Rejections, Signal } from '../../core/model/index.ts';
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
+// ExportLogsPartialSuccess.rejected_log_records, ExportMetricsPartialSuccess.rejected_data_points,
+// ExportTracePartialSuccess.rejected_spans: field 1 of each; error_message is field 2.
+const REJECTED_FIELD: Record<Signal, string> = { logs: 'rejectedLogRecords', metrics: 'rejectedDataPoints', traces: 'rejectedSpans' };
+
 /**
- * Answers in the encoding of the request, as OTLP/HTTP requires: success is an empty
- * Export*ServiceResponse, failure a google.rpc.Status { code = 1, message = 2 }.
+ * Answers in the encoding of the request, as OTLP/HTTP requires. Every record stored: an empty
+ * Export*ServiceResponse. Some (or all) records rejected: `partial_success` (field 1) with the
+ * count and the reasons, so a bare 2xx always means everything was stored.
  */
-export function sendSuccess(res: ServerResponse, encoding: OtlpEncoding): void {
+export function sendSuccess(res: ServerResponse, encoding: OtlpEncoding, signal?: Signal, rejected?: Rejections): void {
+  const partial = signal && rejected && rejected.count > 0 ? rejected : undefined;
   if (encoding === 'json') {
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
+    const body = partial ? { partialSuccess: { [REJECTED_FIELD[signal!]]: String(partial.count), errorMessage: partial.message } } : {};
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
   } else {
-    res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(Buffer.alloc(0));
+    res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(partial ? Buffer.from(partialSuccessProtobuf(partial)) : Buffer.alloc(0));
   }
+}
+
+/** Export*ServiceResponse { partial_success = 1 { rejected_* = 1 (int64), error_message = 2 } }. */
+export function partialSuccessProtobuf(rejected: Rejections): Uint8Array {
+  const writer = protobuf.Writer.create().uint32(10).fork().uint32(8).int64(rejected.count);
+  if (rejected.message) writer.uint32(18).string(rejected.message);
+  return writer.ldelim().finish();
 }
 
 // gRPC status codes matching the HTTP status, for the Status message.

@@ -17,6 +17,11 @@ export class HttpError extends Error {
 export interface BodyLimits {
   maxRequestBytes: number;
   maxDecompressedBytes: number;
+  /**
+   * Asked for each chunk of a body without Content-Length (one with it was admitted whole
+   * before reading); false ends the read with 503.
+   */
+  reserve?: (bytes: number) => boolean;
 }
 
 /**
@@ -35,6 +40,12 @@ export async function readBody(req: IncomingMessage, limits: BodyLimits): Promis
     // before the 413 can be written.
     const onData = (chunk: Buffer) => {
       size += chunk.length;
+      if (limits.reserve && !limits.reserve(chunk.length)) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        reject(new HttpError(503, 'too many request bytes in flight (collector.otlp.max_inflight_bytes): retry later', { Connection: 'close' }));
+        return;
+      }
       if (size > limits.maxRequestBytes) {
         req.off('data', onData);
         req.off('end', onEnd);

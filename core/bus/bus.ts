@@ -16,6 +16,16 @@ export interface OutgoingMessage {
    * (a file's byte range): the in-process bus stores it as its own deduplicated insert.
    */
   dedupToken?: string;
+  /**
+   * Told about records the store refused for good (embedded mode: the in-process bus hands it
+   * to the processor), so the receiver can report them in OTLP's partial_success.
+   */
+  delivery?: DeliveryReport;
+}
+
+/** Where a processor reports records of one message that the store refused (found by splitting a batch). */
+export interface DeliveryReport {
+  refused(count: number, detail: string): void;
 }
 
 /** What a consumer receives: one message with its position in the log. */
@@ -27,6 +37,7 @@ export interface IncomingMessage {
   readonly value: Uint8Array;
   decoded?: unknown;
   dedupToken?: string;
+  delivery?: DeliveryReport;
 }
 
 /**

@@ -72,6 +72,7 @@ export class InProcessBus implements Bus {
       key: message.key,
       decoded: message.decoded,
       dedupToken: message.dedupToken,
+      delivery: message.delivery,
       // Encoded only if a consumer asks: the embedded path never needs the bytes.
       get value() {
         return (value ??= message.bytes());

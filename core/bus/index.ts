@@ -1,4 +1,4 @@
-export type { Bus, BatchHandler, IncomingMessage, OutgoingMessage } from './bus.ts';
+export type { Bus, BatchHandler, DeliveryReport, IncomingMessage, OutgoingMessage } from './bus.ts';
 export { BusSaturatedError, BusUnavailableError } from './bus.ts';
 export { InProcessBus } from './in-process-bus.ts';
 export type { InProcessBusOptions } from './in-process-bus.ts';

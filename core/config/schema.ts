@@ -149,6 +149,8 @@ export const busSchema = z
         session_timeout: duration.prefault('10s'),
         /** Messages per planned batch and partition (one insert per table per batch). */
         max_batch_messages: positiveInt.default(500),
+        /** Largest message the collector produces (the topic's max.message.bytes); larger OTLP requests are split by resource and scope. */
+        max_message_bytes: positiveInt.default(1_000_000),
         /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
         tls: kafkaTlsSchema.optional(),
         /** SASL authentication (over TLS unless the network is trusted). */
@@ -226,6 +228,8 @@ export const collectorSchema = z
         max_request_bytes: positiveInt.default(16 * 1024 * 1024),
         /** Limit after gzip decompression: stops decompression bombs. */
         max_decompressed_bytes: positiveInt.default(64 * 1024 * 1024),
+        /** Request bytes being read or decoded at once; beyond it, 503 + Retry-After before the body is read. */
+        max_inflight_bytes: positiveInt.default(64 * 1024 * 1024),
         retry_after: duration.prefault('1s'),
         tls: listenerTlsSchema.optional(),
         /** OTLP/gRPC (the default protocol of the Python, Java and .NET SDKs); off with otlp.enabled too. */

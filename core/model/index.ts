@@ -9,3 +9,4 @@ export { acceptRequest } from './accept/accept-request.ts';
 export type { AcceptedRequest, AcceptOptions } from './accept/accept-request.ts';
 export { REJECT_REASONS, RejectionTally, RECORD_NOUN } from './accept/rejections.ts';
 export type { RejectReason, Rejections } from './accept/rejections.ts';
+export { splitRequest, RecordTooLargeError } from './split/split-request.ts';

@@ -52,8 +52,34 @@ function hexIdsToBytes(value: unknown, path: string): unknown {
   return out;
 }
 
+/**
+ * Deepest JSON nesting accepted. A real OTLP/JSON request nests about 12 levels plus its
+ * AnyValues; the recursive steps after JSON.parse would overflow the stack near 10,000.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Depth of [ and { nesting outside strings, stopping as soon as it passes the limit. */
+function exceedsDepth(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}
+
 /** Decodes an OTLP/JSON export request (`application/json`): hex ids, 64-bit ints as strings. */
 export function decodeJson<S extends Signal>(signal: S, text: string): SignalRequest[S] {
+  if (exceedsDepth(text, MAX_JSON_DEPTH)) {
+    throw new MalformedOtlpError(`invalid OTLP/JSON ${signal} request: nested deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -64,10 +90,10 @@ export function decodeJson<S extends Signal>(signal: S, text: string): SignalReq
     throw new MalformedOtlpError(`invalid OTLP/JSON ${signal} request: expected a JSON object`);
   }
   const type = TYPES[signal];
-  const object = hexIdsToBytes(parsed, '');
   try {
-    return type.fromObject(object) as SignalRequest[S];
+    return type.fromObject(hexIdsToBytes(parsed, '')) as SignalRequest[S];
   } catch (err) {
+    if (err instanceof MalformedOtlpError) throw err;
     throw new MalformedOtlpError(`invalid OTLP/JSON ${signal} request: ${(err as Error).message}`);
   }
 }

@@ -17,6 +17,8 @@ export interface AcceptOptions {
   ttlDays?: number;
   /** Receipt time in ms (injectable for tests). */
   nowMs?: number;
+  /** Where to count rejections (a receiver adds the store's refusals to the same tally later). */
+  tally?: RejectionTally;
 }
 
 export interface AcceptedRequest<S extends Signal = Signal> {
@@ -39,7 +41,7 @@ export interface AcceptedRequest<S extends Signal = Signal> {
  */
 export function acceptRequest<S extends Signal>(signal: S, request: SignalRequest[S], options: AcceptOptions = {}): AcceptedRequest<S> {
   const limits = limitsAt(options.nowMs ?? Date.now(), options.ttlDays);
-  const tally = new RejectionTally(RECORD_NOUN[signal]);
+  const tally = options.tally ?? new RejectionTally(RECORD_NOUN[signal]);
   const filtered = FILTERS[signal](request as never, limits, tally) as { request: SignalRequest[S]; records: number; changed: boolean };
   const accepted = filtered.changed ? filtered.request : request;
   return {

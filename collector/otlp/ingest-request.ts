@@ -1,0 +1,54 @@
+import type { Bus, OutgoingMessage } from '../../core/bus/index.ts';
+import { acceptRequest, encodeProtobuf, RejectionTally, RECORD_NOUN, splitRequest, type Rejections, type Signal, type SignalRequest } from '../../core/model/index.ts';
+import { selfMetrics } from '../../core/telemetry/index.ts';
+import { resourceKey } from './resource-key.ts';
+
+export interface IngestOptions {
+  bus: Bus;
+  topic: string;
+  receiver: 'otlp_http' | 'otlp_grpc';
+  /** store.ttl_days: older records are rejected as "expired" rather than dropped by the engine unseen. */
+  ttlDays?: number;
+  /** Over Kafka, the largest message; a larger request is split by resource and scope. */
+  maxMessageBytes?: number;
+}
+
+export interface IngestResult {
+  /** Records in the request as sent. */
+  records: number;
+  /** Records not stored (validation, or refused by the store in embedded mode): OTLP's partial_success. */
+  rejected: Rejections;
+}
+
+/**
+ * The ingest path of every OTLP receiver (HTTP and gRPC): validate each record, publish the
+ * accepted ones (split into several messages when one would be over the Kafka limit) and
+ * resolve once the bus says they are durable, with what was rejected and why.
+ * `received` is the request's protobuf encoding when it came as protobuf: it goes on the wire
+ * unchanged when every record was accepted.
+ * Throws what the bus throws (saturated, unavailable, a store failure) and RecordTooLargeError.
+ */
+export async function ingestRequest<S extends Signal>(signal: S, decoded: SignalRequest[S], received: Uint8Array | undefined, size: number, options: IngestOptions): Promise<IngestResult> {
+  const tally = new RejectionTally(RECORD_NOUN[signal]);
+  const accepted = acceptRequest(signal, decoded, { ttlDays: options.ttlDays, tally });
+  const toStore = accepted.records - accepted.rejected.count;
+  if (toStore > 0) {
+    const delivery = { refused: (count: number, detail: string) => tally.add('refused_by_store', detail, count) };
+    const wire = accepted.unchanged ? received : undefined;
+    let parts: Array<{ request: SignalRequest[S]; bytes?: Uint8Array }> = [{ request: accepted.request, bytes: wire }];
+    if (options.bus.kind === 'kafka' && options.maxMessageBytes) {
+      const bytes = wire ?? encodeProtobuf(signal, accepted.request);
+      parts = bytes.length <= options.maxMessageBytes ? [{ request: accepted.request, bytes }] : splitRequest(signal, accepted.request, options.maxMessageBytes);
+    }
+    const messages: OutgoingMessage[] = parts.map((part) => ({
+      signal,
+      key: resourceKey(signal, part.request),
+      decoded: part.request,
+      size: parts.length === 1 ? size : (part.bytes?.length ?? size),
+      bytes: part.bytes ? () => part.bytes! : () => encodeProtobuf(signal, part.request),
+      delivery,
+    }));
+    await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, messages));
+  }
+  return { records: accepted.records, rejected: tally.toJSON() };
+}
