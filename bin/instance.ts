@@ -73,6 +73,8 @@ export class VigilInstance {
     if (roles.api && config.api.enabled) assertExposureAllowed({ name: 'API', setting: 'api.host', host: config.api.host }, exposure);
     if (roles.collector && config.collector.otlp.enabled) {
       assertExposureAllowed({ name: 'OTLP/HTTP', setting: 'collector.otlp.host', host: config.collector.otlp.host }, exposure);
+      const grpc = config.collector.otlp.grpc;
+      if (grpc.enabled) assertExposureAllowed({ name: 'OTLP/gRPC', setting: 'collector.otlp.grpc.host', host: grpc.host }, exposure);
     }
     const topics: Record<Signal, string> = {
       logs: config.bus.kafka.topics.logs,

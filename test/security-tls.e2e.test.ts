@@ -191,7 +191,7 @@ describe('a vigil with tokens, mutual TLS on OTLP and TLS on the API', () => {
   it('lets `vigil query` and `vigil silence` send VIGIL_AUTH_TOKEN, and says when its role is not enough', async () => {
     const cli = (args: string[], token?: string) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-        const child = spawn(process.execPath, [join(ROOT, 'bin/vigil.js'), ...args], {
+        const child = spawn(process.execPath, [join(ROOT, 'bin/vigil.cjs'), ...args], {
           cwd: ROOT,
           env: { ...process.env, NODE_EXTRA_CA_CERTS: certs.caCert, VIGIL_AUTH_TOKEN: token ?? '' },
         });
