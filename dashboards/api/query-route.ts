@@ -42,7 +42,10 @@ export function queryRoute(store: Store, limits: QueryLimits, queries: AdHocQuer
         res.status(408).json({ error: error.message, code: error.code });
       } else if (error.code !== undefined && LIMIT_CODES.has(error.code)) {
         res.status(422).json({ error: error.message, code: error.code });
-      } else if (!error.retryable) {
+      } else if (error.code === 202) {
+        res.status(503).set('Retry-After', '1').json({ error: error.message, code: error.code });
+      } else if (!error.retryable || error.code !== undefined) {
+        // The engine refused the user's query (unknown column, bad type, deprecated function…).
         res.status(400).json({ error: error.message, code: error.code });
       } else {
         res.status(503).json({ error: `query failed: ${error.message}` });

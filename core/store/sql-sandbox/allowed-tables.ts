@@ -19,5 +19,5 @@ export const SYSTEM_TABLES: readonly string[] = [
   'one', 'numbers', 'numbers_mt', 'zeros', 'zeros_mt',
   'databases', 'tables', 'columns', 'parts', 'parts_columns', 'merges', 'mutations',
   'functions', 'table_functions', 'aggregate_function_combinators', 'data_type_families', 'time_zones',
-  'metrics', 'events', 'asynchronous_metrics',
+  'metrics', 'events',
 ];

@@ -79,7 +79,7 @@ function walk(node: AstNode, scope: SandboxScope): void {
       break;
     case 'Explain': {
       if (!EXPLAIN_KINDS.has(node.detail)) throw new SandboxRefusal({ kind: 'statement', name: node.detail }, `${node.detail} is not allowed`);
-      if (node.children.some((c) => c.kind === 'Set')) throw new SandboxRefusal({ kind: 'clause', name: 'SETTINGS' }, 'EXPLAIN settings are not allowed');
+      if (node.children.some((c) => c.kind === 'Set')) throw new SandboxRefusal({ kind: 'clause', name: 'SETTINGS' }, 'SETTINGS of EXPLAIN are not allowed');
       if (node.children.length !== 1 || node.children[0]!.kind !== 'SelectWithUnionQuery') throw refusedOutput();
       break;
     }
