@@ -15,3 +15,5 @@ export { silencesRouter } from './api/silences-router.ts';
 export { KafkaLeadership } from './ha/kafka-leadership.ts';
 export { hooksRouter } from './api/hooks-router.ts';
 export { KafkaHookReplica } from './notify/hook/index.ts';
+export { hookName as hookNameOf } from './dispatch/notification-config.ts';
+export { sampleAlert, testHook } from './notify/hook/index.ts';

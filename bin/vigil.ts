@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerHooksCommands } from './commands/hooks.ts';
 import { registerQueryCommand } from './commands/query.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { registerSilenceCommands } from './commands/silence.ts';
@@ -16,5 +17,6 @@ registerConfigCommands(program);
 registerQueryCommand(program);
 registerRulesCommands(program);
 registerSilenceCommands(program);
+registerHooksCommands(program);
 
 await program.parseAsync(process.argv);

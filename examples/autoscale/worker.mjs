@@ -1,0 +1,2 @@
+// Stand-in for one more processor: stays up until stopped.
+setInterval(() => {}, 60_000);
