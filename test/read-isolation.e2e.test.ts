@@ -49,7 +49,7 @@ describe('ad-hoc queries on a running vigil', () => {
     });
     const { api, otlp } = vigil;
     const sendLogs = (first: number) =>
-      fetch(`${otlp}/v1/logs`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: encodeProtobuf('logs', sequencedLogs('read-isolation', first, 50)) });
+      fetch(`${otlp}/v1/logs`, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf' }, body: Buffer.from(encodeProtobuf('logs', sequencedLogs('read-isolation', first, 50))) });
     // Warm the insert path (column types, encoders) so the figure below is the steady state.
     expect((await sendLogs(0)).status).toBe(200);
     const idleStarted = performance.now();
