@@ -142,7 +142,9 @@ async function callOnce<T>(method: string, path: string, body?: unknown, retried
 
 export const api = {
   query<Row = Record<string, unknown>>(query: Query): Promise<QueryResult<Row>> {
-    return call('POST', '/api/v1/query', { sql: query.sql, params: query.params ?? {} });
+    // Every parameter is sent as text; the page SQL declares them String and converts.
+    const params = Object.fromEntries(Object.entries(query.params ?? {}).map(([k, v]) => [k, String(v)]));
+    return call('POST', '/api/v1/query', { sql: query.sql, params });
   },
   async alerts(): Promise<Alert[]> {
     return (await call<{ data: { alerts: Alert[] } }>('GET', '/api/v1/alerts')).data.alerts;

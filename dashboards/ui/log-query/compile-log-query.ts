@@ -49,10 +49,12 @@ const likePattern = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`)
 export function compileLogQuery(text: string, prefix = 'q'): CompiledLogQuery {
   const params: Record<string, string | number> = {};
   let n = 0;
+  // Numbers travel as text too and are converted in SQL: every parameter is a String, which
+  // the SQL sandbox sees as a plain literal (other types appear as an internal cast).
   const bind = (value: string | number, type: 'String' | 'Float64') => {
     const name = `${prefix}${n++}`;
-    params[name] = value;
-    return `{${name}:${type}}`;
+    params[name] = type === 'String' ? value : String(value);
+    return type === 'String' ? `{${name}:String}` : `toFloat64({${name}:String})`;
   };
 
   /** The expressions a field name stands for: one column, or the attribute maps that may hold it. */

@@ -6,8 +6,8 @@ import { rangeParams, type TimeRange } from '../time-range.ts';
  * panel over all nodes (the overview) or one node (`host` set).
  */
 
-const RAW_RANGE = 'TimeUnix >= fromUnixTimestamp64Milli({from_ms:Int64}) AND TimeUnix <= fromUnixTimestamp64Milli({to_ms:Int64})';
-const BUCKET = 'intDiv(toUnixTimestamp(TimeUnix), {step:UInt32}) * {step:UInt32}';
+const RAW_RANGE = 'TimeUnix >= fromUnixTimestamp64Milli(toInt64({from_ms:String})) AND TimeUnix <= fromUnixTimestamp64Milli(toInt64({to_ms:String}))';
+const BUCKET = 'intDiv(toUnixTimestamp(TimeUnix), toUInt32({step:String})) * toUInt32({step:String})';
 const HOST = "ResourceAttributes['host.name']";
 
 export type HostPanel = 'cpu' | 'memory' | 'disk' | 'network';
@@ -51,7 +51,7 @@ GROUP BY k, t ORDER BY t`,
     case 'network':
       // Cumulative byte counters: growth within the bucket, per interface and direction, summed.
       return {
-        sql: `SELECT k, t, round(sum(grew) / {step:UInt32}, 1) AS v FROM (
+        sql: `SELECT k, t, round(sum(grew) / toUInt32({step:String}), 1) AS v FROM (
   SELECT ${HOST} AS k, ${BUCKET} AS t, Attributes, max(Value) - min(Value) AS grew
   FROM otel_metrics_sum
   WHERE MetricName = 'system.network.io' AND ${RAW_RANGE}${onHost}
@@ -69,7 +69,7 @@ export function nodesQuery(range: TimeRange): Query {
 FROM (
   SELECT HostName AS host, toUnixTimestamp(max(Minute)) * 1000 AS last_minute_ms
   FROM vigil_metrics_1m
-  WHERE MetricName = 'vigil.agent.up' AND Minute >= toStartOfMinute(fromUnixTimestamp64Milli({from_ms:Int64})) AND Minute <= fromUnixTimestamp64Milli({to_ms:Int64})
+  WHERE MetricName = 'vigil.agent.up' AND Minute >= toStartOfMinute(fromUnixTimestamp64Milli(toInt64({from_ms:String}))) AND Minute <= fromUnixTimestamp64Milli(toInt64({to_ms:String}))
   GROUP BY host) AS seen
 LEFT JOIN (
   SELECT ${HOST} AS host, max(toUnixTimestamp64Milli(TimeUnix)) AS last_beat_ms

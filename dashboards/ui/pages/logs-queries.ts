@@ -4,7 +4,7 @@ import { rangeParams, type TimeRange } from '../time-range.ts';
 
 /** The log page's SQL: the search compiles to a WHERE clause whose values are all bound. */
 
-const RANGE = 'TimestampTime >= toDateTime(intDiv({from_ms:Int64}, 1000)) AND TimestampTime <= toDateTime(intDiv({to_ms:Int64}, 1000))';
+const RANGE = 'TimestampTime >= toDateTime(intDiv(toInt64({from_ms:String}), 1000)) AND TimestampTime <= toDateTime(intDiv(toInt64({to_ms:String}), 1000))';
 export const LOG_COLUMNS = `toString(toUnixTimestamp64Nano(Timestamp)) AS ns, toUnixTimestamp64Milli(Timestamp) AS ms, SeverityText AS severity,
   ServiceName AS service, ResourceAttributes['host.name'] AS host, Body AS body, TraceId AS trace_id, SpanId AS span_id,
   LogAttributes AS attributes, ResourceAttributes AS resource`;
@@ -25,7 +25,7 @@ export interface LogRow {
 export function logVolumeBySearchQuery(search: string, range: TimeRange): Query {
   const { where, params } = compileLogQuery(search);
   return {
-    sql: `SELECT intDiv(toUnixTimestamp(TimestampTime), {step:UInt32}) * {step:UInt32} AS t, if(SeverityText = '', 'UNSET', upper(SeverityText)) AS k, count() AS v
+    sql: `SELECT intDiv(toUnixTimestamp(TimestampTime), toUInt32({step:String})) * toUInt32({step:String}) AS t, if(SeverityText = '', 'UNSET', upper(SeverityText)) AS k, count() AS v
 FROM otel_logs WHERE ${RANGE} AND ${where}
 GROUP BY t, k ORDER BY t`,
     params: { ...params, ...rangeParams(range) },
@@ -37,7 +37,7 @@ export function logRowsQuery(search: string, range: TimeRange, limit = 200): Que
   return {
     sql: `SELECT ${LOG_COLUMNS}
 FROM otel_logs WHERE ${RANGE} AND ${where}
-ORDER BY Timestamp DESC LIMIT {limit:UInt32}`,
+ORDER BY Timestamp DESC LIMIT toUInt32({limit:String})`,
     params: { ...params, ...rangeParams(range), limit },
   };
 }
@@ -48,7 +48,7 @@ export function logTailQuery(search: string, afterNs: string, limit = 200): Quer
   return {
     sql: `SELECT ${LOG_COLUMNS}
 FROM otel_logs WHERE TimestampTime >= now() - INTERVAL 15 MINUTE AND Timestamp > fromUnixTimestamp64Nano(toInt64({after_ns:String})) AND ${where}
-ORDER BY Timestamp DESC LIMIT {limit:UInt32}`,
+ORDER BY Timestamp DESC LIMIT toUInt32({limit:String})`,
     params: { ...params, after_ns: afterNs, limit },
   };
 }

@@ -24,10 +24,10 @@ export function spanSearchQuery(filter: TraceFilter, range: TimeRange): Query {
     sql: `SELECT TraceId AS trace_id, SpanId AS span_id, SpanName AS name, ServiceName AS service, round(Duration / 1e6, 3) AS ms,
   toUnixTimestamp64Milli(Timestamp) AS start_ms, StatusCode AS status
 FROM otel_traces
-WHERE Timestamp >= fromUnixTimestamp64Milli({from_ms:Int64}) AND Timestamp <= fromUnixTimestamp64Milli({to_ms:Int64})
+WHERE Timestamp >= fromUnixTimestamp64Milli(toInt64({from_ms:String})) AND Timestamp <= fromUnixTimestamp64Milli(toInt64({to_ms:String}))
   AND ({service:String} = '' OR ServiceName = {service:String})
   AND ({name:String} = '' OR positionCaseInsensitive(SpanName, {name:String}) > 0)
-  AND Duration >= {min_ns:UInt64}
+  AND Duration >= toUInt64({min_ns:String})
   AND ({status:String} = '' OR StatusCode = {status:String})
 ORDER BY Timestamp DESC LIMIT 200`,
     params: { ...rangeParams(range), service: filter.service, name: filter.name, min_ns: Math.round(filter.minMs * 1e6), status: filter.status },
@@ -37,7 +37,7 @@ ORDER BY Timestamp DESC LIMIT 200`,
 export function servicesQuery(range: TimeRange): Query {
   return {
     sql: `SELECT DISTINCT ServiceName AS service FROM otel_traces
-WHERE Timestamp >= fromUnixTimestamp64Milli({from_ms:Int64}) AND Timestamp <= fromUnixTimestamp64Milli({to_ms:Int64}) ORDER BY service LIMIT 500`,
+WHERE Timestamp >= fromUnixTimestamp64Milli(toInt64({from_ms:String})) AND Timestamp <= fromUnixTimestamp64Milli(toInt64({to_ms:String})) ORDER BY service LIMIT 500`,
     params: rangeParams(range),
   };
 }
