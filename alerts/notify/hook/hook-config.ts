@@ -10,7 +10,7 @@ const http = z
     url: z.url(),
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
     headers: z.record(z.string(), z.string()).default({}),
-    /** Signs the body with HMAC-SHA256 in X-Vigil-Signature: sha256=<hex>, as the webhook does. */
+    /** Signs X-Vigil-Timestamp and the body (X-Vigil-Signature: sha256=<hex HMAC-SHA256(`${timestamp}.${body}`)>), as the webhook does. */
     hmac_secret: z.string().optional(),
   })
   .strict();

@@ -28,7 +28,7 @@ let runs = 0;
 let server: Server;
 let url = '';
 let webhookBodies: any[] = [];
-let httpCalls: Array<{ body: string; signature?: string; key?: string }> = [];
+let httpCalls: Array<{ body: string; signature?: string; timestamp?: string; key?: string }> = [];
 
 beforeAll(async () => {
   await store.start();
@@ -38,7 +38,7 @@ beforeAll(async () => {
     req.on('data', (d) => (raw += d));
     req.on('end', () => {
       if (req.url === '/promote') {
-        httpCalls.push({ body: raw, signature: req.headers['x-vigil-signature'] as string, key: req.headers['idempotency-key'] as string });
+        httpCalls.push({ body: raw, signature: req.headers['x-vigil-signature'] as string, timestamp: req.headers['x-vigil-timestamp'] as string, key: req.headers['idempotency-key'] as string });
         res.writeHead(req.headers['x-fail'] ? 500 : 200).end('promoted');
       } else {
         webhookBodies.push(JSON.parse(raw));
@@ -285,7 +285,7 @@ describe('the action', () => {
     await step(p.dispatcher, 2 * S);
     expect(httpCalls).toHaveLength(1);
     const call = httpCalls[0]!;
-    expect(call.signature).toBe(`sha256=${createHmac('sha256', 'k').update(call.body).digest('hex')}`);
+    expect(call.signature).toBe(`sha256=${createHmac('sha256', 'k').update(`${call.timestamp}.${call.body}`).digest('hex')}`);
     expect(JSON.parse(call.body).alerts[0].labels.host).toBe('db-8');
     expect(call.key).toMatch(/^promote\|[0-9a-f]{16}\|/);
     expect((await readHookRuns(store))[0]).toMatchObject({ outcome: 'ok', exitCode: 200, stdout: 'promoted' });

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { signatureHeaders } from '../webhook-signature.ts';
 import type { HookConfig } from './hook-config.ts';
 import { OutputTail, type RunResult } from './run-result.ts';
 
@@ -8,7 +8,8 @@ import { OutputTail, type RunResult } from './run-result.ts';
  */
 export async function runHttp(http: NonNullable<HookConfig['http']>, body: string, headers: Record<string, string>, timeoutMs: number, maxOutputBytes: number): Promise<RunResult> {
   const all: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'vigil-hook', ...http.headers, ...headers };
-  if (http.hmac_secret) all['X-Vigil-Signature'] = `sha256=${createHmac('sha256', http.hmac_secret).update(body).digest('hex')}`;
+  // Signed like webhooks (X-Vigil-Timestamp + X-Vigil-Signature over `${timestamp}.${body}`), so one verifier serves both.
+  if (http.hmac_secret) Object.assign(all, signatureHeaders(http.hmac_secret, body, Date.now()));
   const tail = new OutputTail(maxOutputBytes);
   try {
     const response = await fetch(http.url, { method: http.method, body, headers: all, signal: AbortSignal.timeout(timeoutMs) });
