@@ -33,8 +33,6 @@ const PROTOCOL_PARAMS = new Set([
 export interface ClickHouseHttpFakeOptions {
   /** chDB data directory; this process must not open another chDB session. */
   dataDir: string;
-  /** Injected failures, for tests: return an error to answer with instead of running the query. */
-  fault?: (query: string, settings: Record<string, string>) => { code: number; message: string } | undefined;
 }
 
 export interface ClickHouseHttpFake {
@@ -101,8 +99,6 @@ export async function startClickHouseHttpFake(options: ClickHouseHttpFakeOptions
     const query = insertData ? inUrl : `${inUrl}${inUrl && body.length ? '\n' : ''}${body.toString('utf8')}`;
     log.push({ query, settings });
     if (process.env.VIGIL_CH_FAKE_TRACE) appendFileSync(process.env.VIGIL_CH_FAKE_TRACE, `${JSON.stringify({ t: Date.now(), query: query.slice(0, 200), token: settings.insert_deduplication_token, dedup: settings.deduplicate_insert, bytes: body.length })}\n`);
-    const injected = options.fault?.(query, settings);
-    if (injected) throw Object.assign(new Error(`Code: ${injected.code}. DB::Exception: ${injected.message}. (INJECTED)`), { clickhouseCode: injected.code });
 
     const started = process.hrtime.bigint();
     if (insertData) {
