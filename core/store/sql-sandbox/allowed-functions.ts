@@ -285,8 +285,9 @@ export const SCALAR_FUNCTIONS: readonly string[] = [
   'rowNumberInBlock runningAccumulate runningConcurrency runningDifference',
   'runningDifferenceStartingWithFirstValue throwIf toColumnTypeName toTypeName transform variantElement',
   'variantType visibleWidth',
-  // syntax the parser turns into functions that system.functions does not list
-  'lambda exists untuple grouping',
+  // syntax the parser turns into functions that system.functions does not list, and the
+  // internal CAST that `::` and formatted queries use
+  'lambda exists untuple grouping _CAST',
 ].flatMap((line) => line.split(' '));
 
 /**
