@@ -50,30 +50,6 @@ describe('authorize', () => {
     expect(result.status).toBe(want);
     if (result.status !== 'ok') expect(JSON.stringify(result)).not.toContain('token-0123');
   });
-
-  it('takes as long for a near miss as for a wild guess (constant-time compare)', async () => {
-    const auth = await authorizer();
-    const time = (header: string) => {
-      const start = process.hrtime.bigint();
-      for (let i = 0; i < 20_000; i++) auth.authorize(header, 'read');
-      return Number(process.hrtime.bigint() - start);
-    };
-    const nearMiss = `Bearer ${READ.slice(0, -1)}!`;
-    const wild = 'Bearer zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz';
-    time(nearMiss);
-    time(wild);
-    // Medians of alternating runs; a byte-by-byte compare would differ by the prefix length.
-    const near: number[] = [];
-    const far: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      near.push(time(nearMiss));
-      far.push(time(wild));
-    }
-    const median = (xs: number[]) => xs.sort((a, b) => a - b)[3]!;
-    const ratio = median(near) / median(far);
-    expect(ratio).toBeGreaterThan(0.6);
-    expect(ratio).toBeLessThan(1.6);
-  });
 });
 
 describe('loadTokens', () => {
