@@ -14,8 +14,8 @@ const ADMIN_GET_PREFIXES = ['/api/v1/hooks'];
  */
 export function requiredRole(req: Request): Role | null {
   const path = req.path;
-  if (OPEN.has(path)) return null;
   if (req.method === 'GET' || req.method === 'HEAD') {
+    if (OPEN.has(path)) return null;
     return ADMIN_GET_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`)) ? 'admin' : 'read';
   }
   if (req.method === 'POST' && READ_POSTS.has(path)) return 'read';
