@@ -9,6 +9,7 @@ import { FilelogReceiver } from '../collector/filelog/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
 import { OtlpGrpcReceiver } from '../collector/otlp-grpc/index.ts';
+import { PrometheusReceiver } from '../collector/prometheus/index.ts';
 import { Router } from 'express';
 import {
   AlertsEngine,
@@ -52,6 +53,7 @@ export class VigilInstance {
   readonly otlpGrpc?: OtlpGrpcReceiver;
   readonly hostMetrics?: HostMetricsReceiver;
   readonly filelog?: FilelogReceiver;
+  readonly prometheus?: PrometheusReceiver;
   readonly api?: ApiServer;
   alerts?: AlertsEngine;
   private readonly apiRoutes: Router[] = [];
@@ -164,6 +166,14 @@ export class VigilInstance {
         emit: (request) => bus.publish(topics.metrics, [metricsMessage(request)]),
       });
     }
+    const scrapeConfigs = config.collector.prometheus.scrape_configs;
+    if (roles.collector && scrapeConfigs.length > 0 && bus) {
+      this.prometheus = new PrometheusReceiver({
+        scrapeConfigs,
+        logger: logger.child({ component: 'prometheus' }),
+        emit: (request, size) => bus.publish(topics.metrics, [{ signal: 'metrics', key: 'prometheus', decoded: request, size, bytes: () => encodeProtobuf('metrics', request) }]),
+      });
+    }
     const filelog = config.collector.filelog;
     if (roles.collector && filelog.enabled && bus) {
       this.filelog = new FilelogReceiver({
@@ -268,6 +278,7 @@ export class VigilInstance {
     if (this.otlpGrpc) await this.startComponent(this.otlpGrpc);
     if (this.hostMetrics) await this.startComponent(this.hostMetrics);
     if (this.filelog) await this.startComponent(this.filelog);
+    if (this.prometheus) await this.startComponent(this.prometheus);
     this.ready = true;
     this.logger.info(
       { otlp: this.otlp?.address, otlpGrpc: this.otlpGrpc?.address, api: this.api?.address, dataDir: this.config.data_dir, bus: this.bus?.kind, roles: this.roles },

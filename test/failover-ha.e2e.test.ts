@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoNode, type DemoNode } from '../examples/failover/demo-node.ts';
 import { startKafka, type KafkaCluster } from '../scripts/kafka/broker.ts';
-import { expectWithinFailoverBound, hookRuns, waitForHeartbeats, writeFailoverFiles } from './support/failover-demo.ts';
+import { expectWithinFailoverBound, failoverDiagnostics, hookRuns, waitForHeartbeats, writeFailoverFiles } from './support/failover-demo.ts';
 import { eventually, startVigil, tempDir, type VigilProcess } from './support/vigil-process.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -80,7 +80,9 @@ describe(`failover demo in HA: ${TRIALS} trials, the alerts leader killed mid-in
       await eventually(async () => {
         promotion = (await standby.state()).promotions.find((p) => p.failedNode === primary.name);
         return promotion !== undefined;
-      }, 30_000, 100);
+      }, 30_000, 100).catch(async (err) => {
+        throw new Error(`trial ${trial}: ${err.message}; ${await failoverDiagnostics(current.vigil!)}`);
+      });
       times.push(promotion!.at - promotion!.lastHeartbeatAt);
 
       // Mid-incident: the alert still fires (for 30 s of lookback) when its leader dies.

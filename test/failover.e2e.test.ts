@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoNode, type DemoNode } from '../examples/failover/demo-node.ts';
 import { startKafka, type KafkaCluster } from '../scripts/kafka/broker.ts';
-import { expectWithinFailoverBound, hookRuns, waitForHeartbeats, writeFailoverFiles } from './support/failover-demo.ts';
+import { expectWithinFailoverBound, failoverDiagnostics, hookRuns, waitForHeartbeats, writeFailoverFiles } from './support/failover-demo.ts';
 import { eventually, startVigil, tempDir, type VigilProcess } from './support/vigil-process.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
 
@@ -61,7 +62,9 @@ describe(`failover demo: ${TRIALS} trials of kill -9 on the primary`, () => {
       await eventually(async () => {
         promotion = (await standby.state()).promotions.find((p) => p.failedNode === primary.name);
         return promotion !== undefined;
-      }, 30_000, 100);
+      }, 30_000, 100).catch(async (err) => {
+        throw new Error(`trial ${trial}: ${err.message}; ${await failoverDiagnostics(central)}`);
+      });
       times.push({ trial, heartbeatToPromotion: promotion!.at - promotion!.lastHeartbeatAt, firedToPromotion: promotion!.at - Date.parse(promotion!.alertStartsAt) });
       await fetch(`${standby.url}/demote`, { method: 'POST' });
     }
@@ -79,6 +82,11 @@ describe(`failover demo: ${TRIALS} trials of kill -9 on the primary`, () => {
     const runs = await hookRuns(central, 'promote-standby');
     expect(runs.map((r) => r.labels['host.name']).sort()).toEqual(Array.from({ length: TRIALS }, (_, i) => `primary-${i + 1}`).sort());
     for (const r of runs) expect(r).toMatchObject({ outcome: 'ok', exitCode: 200, receiver: 'failover', attempt: 1 });
+    // The same audit through the CLI.
+    const cli = spawnSync(process.execPath, ['bin/vigil.js', 'hooks', 'runs', '--api', central.api, '--hook', 'promote-standby'], { encoding: 'utf8', timeout: 60_000 });
+    expect(cli.status).toBe(0);
+    expect(cli.stdout.trim().split('\n')).toHaveLength(TRIALS);
+    expect(cli.stdout).toMatch(/promote-standby {2}ok {15}exit 200 {2}PrimaryDown \{host\.name="primary-1" severity="critical"\}/);
     // The human's notification carries the outcome.
     const told = humans.received.flatMap((b) => b.alerts).filter((a: any) => a.labels['host.name'] === 'primary-1');
     expect(told[0]?.annotations.hook_outcome).toBe('promote-standby: ok');

@@ -1,6 +1,6 @@
 import type { VigilConfig } from './schema.ts';
 
-const SECRET_KEYS = /password|secret|token|api_key|private_key/i;
+const SECRET_KEYS = /password|secret|token|api_key|private_key|credentials/i;
 
 /** A copy of the config safe to print: secret values and credentials in URLs are masked. */
 export function redactConfig(config: VigilConfig): unknown {

@@ -217,6 +217,62 @@ export const filelogSchema = z
   })
   .strict();
 
+/** One Prometheus scrape job, in Prometheus's own field names (README: Prometheus). */
+export const scrapeConfigSchema = z
+  .object({
+    job_name: z.string().min(1),
+    scrape_interval: duration.prefault('1m'),
+    /** The whole scrape (connect, answer, body) must finish within this; at most scrape_interval. */
+    scrape_timeout: duration.prefault('10s'),
+    metrics_path: z.string().startsWith('/', { error: 'expected a path starting with /' }).default('/metrics'),
+    scheme: z.enum(['http', 'https']).default('http'),
+    /** A scraped job/instance/target label wins over the target's (else it becomes exported_<name>). */
+    honor_labels: z.boolean().default(false),
+    static_configs: z
+      .array(
+        z
+          .object({
+            targets: z.array(z.string().regex(/^[^\s/:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/, 'expected host:port')).min(1),
+            labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({}),
+          })
+          .strict(),
+      )
+      .min(1),
+    basic_auth: z
+      .object({ username: z.string().min(1), password: z.string().optional(), password_file: z.string().min(1).optional() })
+      .strict()
+      .optional(),
+    authorization: z
+      .object({ type: z.string().default('Bearer'), credentials: z.string().optional(), credentials_file: z.string().min(1).optional() })
+      .strict()
+      .superRefine((a, ctx) => {
+        if ((a.credentials === undefined) === (a.credentials_file === undefined)) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'set exactly one of credentials or credentials_file' });
+      })
+      .optional(),
+    tls_config: z
+      .object({
+        ca_file: z.string().min(1).optional(),
+        cert_file: z.string().min(1).optional(),
+        key_file: z.string().min(1).optional(),
+        server_name: z.string().min(1).optional(),
+        insecure_skip_verify: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
+    /** A page larger than this (after gunzip) fails the scrape. */
+    body_size_limit: positiveInt.default(10 * 1024 * 1024),
+    /** A page with more samples than this fails the scrape. */
+    sample_limit: positiveInt.default(100_000),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.scrape_timeout > c.scrape_interval) ctx.addIssue({ code: 'custom', path: ['scrape_timeout'], message: 'must not be longer than scrape_interval' });
+    if (c.basic_auth && c.authorization) ctx.addIssue({ code: 'custom', path: ['authorization'], message: 'set at most one of basic_auth and authorization' });
+    if (c.basic_auth && c.basic_auth.password !== undefined && c.basic_auth.password_file !== undefined) ctx.addIssue({ code: 'custom', path: ['basic_auth', 'password'], message: 'set at most one of password or password_file' });
+    const tls = c.tls_config;
+    if (tls && (tls.cert_file === undefined) !== (tls.key_file === undefined)) ctx.addIssue({ code: 'custom', path: ['tls_config', tls.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together' });
+  });
+
 export const collectorSchema = z
   .object({
     otlp: z
@@ -259,6 +315,18 @@ export const collectorSchema = z
       .strict()
       .prefault({}),
     filelog: filelogSchema.prefault({}),
+    prometheus: z
+      .object({
+        scrape_configs: z.array(scrapeConfigSchema).default([]).superRefine((configs, ctx) => {
+          const seen = new Set<string>();
+          configs.forEach((c, i) => {
+            if (seen.has(c.job_name)) ctx.addIssue({ code: 'custom', path: [i, 'job_name'], message: `duplicate job_name "${c.job_name}"` });
+            seen.add(c.job_name);
+          });
+        }),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -41,3 +41,11 @@ export function expectWithinFailoverBound(times: number[], expect: (v: number) =
   expect(median).toBeLessThanOrEqual(10_000);
   for (const t of times) expect(t).toBeLessThanOrEqual(process.env.VIGIL_FAILOVER_STRICT === '1' ? 10_000 : 15_000);
 }
+
+/** What the alerts side saw, for a failed wait: the hook's decisions and the firing alerts. */
+export async function failoverDiagnostics(vigil: VigilProcess): Promise<string> {
+  const runs = (await hookRuns(vigil, 'promote-standby').catch(() => [])).map((r) => [r.labels['host.name'], r.outcome, r.started, r.error]);
+  const alerts = ((await (await fetch(`${vigil.api}/api/v1/alerts`)).json().catch(() => ({}))) as any)?.data?.alerts?.map((a: any) => [a.labels['host.name'], a.state, a.activeAt]);
+  const logs = vigil.logs.filter((l) => Number(l.level) >= 40).slice(-8).map((l) => [l.time, l.msg, l.err]);
+  return `runs ${JSON.stringify(runs)}; alerts ${JSON.stringify(alerts)}; warnings ${JSON.stringify(logs)}`;
+}

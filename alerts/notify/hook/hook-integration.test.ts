@@ -194,6 +194,18 @@ describe('guards', () => {
     for (const body of webhookBodies) expect(body.alerts[0].annotations.hook_outcome).toMatch(/^promote: skipped_storm \(3 firing alerts/);
   });
 
+  it('resolved alerts leave the storm count, though a firing-only hook never sees them resolve', async () => {
+    const p = pipeline({ storm_guard: { max_firing: 1 } });
+    for (const host of ['a', 'b', 'c']) {
+      const firing = alert({ host });
+      await p.dispatcher.notify([firing]);
+      await step(p.dispatcher, 2 * S);
+      await p.dispatcher.notify([alert({ host }, { to: 'resolved', startsAt: firing.firedAt })]);
+      await step(p.dispatcher, 2 * S);
+    }
+    expect(await outcomes()).toEqual(['ok', 'ok', 'ok']);
+  });
+
   it('max_concurrent: runs never overlap beyond the cap', async () => {
     const config = notificationConfigSchema.parse({
       route: { receiver: 'failover', group_by: ['alertname'], group_wait: '0s', group_interval: '1s', repeat_interval: '1m' },

@@ -43,8 +43,6 @@ export class HookIntegration implements Integration {
   readonly name = 'hook';
   readonly sendResolved: boolean;
   private readonly clock: Clock;
-  /** Firing alerts routed here, by fingerprint: what the storm guard counts. */
-  private readonly firing = new Set<string>();
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   /** Guard and claim happen one alert at a time, so caps see every earlier claim. */
@@ -72,12 +70,11 @@ export class HookIntegration implements Integration {
     await ledger.load(this.clock.now());
     // In HA, what the previous leader claimed must be known before deciding anything.
     await ledger.catchUp?.();
-    for (const alert of message.alerts) {
-      if (statusOf(alert) === 'firing') this.firing.add(alert.fingerprint);
-      else this.firing.delete(alert.fingerprint);
-    }
+    // The storm guard counts every firing alert routed here (the dispatcher knows them all; a
+    // message may hold only one group's, and resolved alerts never reach a firing-only hook).
+    const firing = this.options.firingRoutedHere?.() ?? message.alerts.filter((a) => statusOf(a) === 'firing').length;
     await this.reportOrphans(message);
-    await Promise.all(this.route(message).map((alert) => this.handle(message, alert)));
+    await Promise.all(this.route(message).map((alert) => this.handle(message, alert, firing)));
   }
 
   /**
@@ -99,10 +96,10 @@ export class HookIntegration implements Integration {
     return message.alerts.filter((a) => this.options.config.on.includes(statusOf(a)) && !this.options.ledger.get(idempotencyKey(this.options.name, a)));
   }
 
-  private async handle(message: GroupMessage, alert: DispatchedAlert): Promise<void> {
+  private async handle(message: GroupMessage, alert: DispatchedAlert, firing: number): Promise<void> {
     const { name, config, ledger } = this.options;
     const key = idempotencyKey(name, alert);
-    const record = await this.decide(alert, key);
+    const record = await this.decide(alert, key, firing);
     if (!record) return;
     if (record.outcome !== 'running') return this.announce(alert, record);
     await this.acquire();
@@ -131,7 +128,7 @@ export class HookIntegration implements Integration {
   }
 
   /** Guard and idempotency record, serialized: returns the record written, or undefined if another decision took the key. */
-  private decide(alert: DispatchedAlert, key: string): Promise<HookRunRecord | undefined> {
+  private decide(alert: DispatchedAlert, key: string, firing: number): Promise<HookRunRecord | undefined> {
     const next = this.deciding.then(async () => {
       const { name, config, ledger, receiver } = this.options;
       if (ledger.get(key)) return undefined;
@@ -141,7 +138,7 @@ export class HookIntegration implements Integration {
         {
           lastRunFor: (fp) => ledger.lastRun(name, fp, statusOf(alert)),
           runsSince: (since) => ledger.runsSince(name, since),
-          firingCount: () => Math.max(this.firing.size, this.options.firingRoutedHere?.() ?? 0),
+          firingCount: () => firing,
         },
         alert.fingerprint,
         now,
