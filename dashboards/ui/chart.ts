@@ -31,8 +31,21 @@ export interface ChartOptions {
   toMs?: number;
 }
 
-export function timeChart(container: HTMLElement, data: SeriesSet, options: ChartOptions = {}): uPlot {
+/**
+ * Bars are stacked: each series is drawn at the running total of the series before it, the
+ * tallest first, so every severity's share of a bucket shows.
+ */
+function stacked(data: SeriesSet): SeriesSet {
+  const running = new Array<number>(data.times.length).fill(0);
+  const series = data.series.map((s) => ({ label: s.label, values: s.values.map((v, i) => (running[i]! += v ?? 0)) }));
+  return { times: data.times, series: series.reverse() };
+}
+
+export function timeChart(container: HTMLElement, input: SeriesSet, options: ChartOptions = {}): uPlot {
+  const data = options.bars ? stacked(input) : input;
   const width = Math.max(300, container.clientWidth - 24 || 600);
+  // A line needs two points: with few, draw the points themselves.
+  const points = { show: data.times.length < 30, size: 5 };
   const paths = options.bars ? uPlot.paths.bars!({ size: [0.8, 40] }) : undefined;
   const plot = new uPlot(
     {
@@ -44,7 +57,7 @@ export function timeChart(container: HTMLElement, data: SeriesSet, options: Char
         {},
         ...data.series.map((s, i) => {
           const color = SEVERITY_COLORS[s.label.toUpperCase()] ?? COLORS[i % COLORS.length]!;
-          return { label: s.label || '(none)', stroke: color, fill: options.bars ? color : `${color}22`, width: 1.5, paths, points: { show: false } };
+          return { label: s.label || '(none)', stroke: color, fill: options.bars ? color : `${color}22`, width: 1.5, paths, points: options.bars ? { show: false } : points };
         }),
       ],
       cursor: { drag: { x: true, y: false, setScale: false } },
@@ -83,7 +96,7 @@ export function sparkline(times: number[], values: Array<number | null>, color =
       cursor: { show: false },
       axes: [{ show: false }, { show: false }],
       scales: { x: { time: false } },
-      series: [{}, { stroke: color, fill: `${color}33`, width: 1, points: { show: false } }],
+      series: [{}, { stroke: color, fill: `${color}33`, width: 1, points: { show: times.length < 30, size: 4 } }],
     },
     [times, values] as uPlot.AlignedData,
     el,

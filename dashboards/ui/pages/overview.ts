@@ -6,8 +6,12 @@ import type { Page } from '../page.ts';
 import { HOST_PANELS, hostMetricQuery, nodesQuery } from './host-metric-queries.ts';
 import { insertLatencyQuery, logVolumeQuery, pipelineQuery } from './overview-queries.ts';
 
-/** A node is up while its heartbeat (vigil.agent.up, every second by default) is this fresh. */
-export const UP_WITHIN_MS = 30_000;
+/**
+ * A node is up while its heartbeat (vigil.agent.up, every second by default) is this fresh;
+ * "late" after that (a loaded pipeline delays heartbeats too), down once it is older than DOWN_AFTER_MS.
+ */
+const UP_WITHIN_MS = 30_000;
+const DOWN_AFTER_MS = 120_000;
 
 export const page: Page = async ({ root, range }) => {
   const nodes = panel('Nodes');
@@ -22,11 +26,12 @@ export const page: Page = async ({ root, range }) => {
       const sets = panels.map((r) => pivot(r.data));
       const now = Date.now();
       const rows = list.data.map((n) => {
-        const up = Number(n.last_beat_ms) > 0 && now - Number(n.last_beat_ms) < UP_WITHIN_MS;
+        const age = Number(n.last_beat_ms) > 0 ? now - Number(n.last_beat_ms) : Infinity;
+        const status = age < UP_WITHIN_MS ? 'up' : age < DOWN_AFTER_MS ? 'late' : 'down';
         const lastSeen = Math.max(Number(n.last_beat_ms), Number(n.last_minute_ms));
         return [
           h('a', { href: `/nodes/${encodeURIComponent(n.host)}${location.search}`, 'data-node': n.host }, n.host),
-          h('span', { class: `badge ${up ? 'up' : 'down'}`, title: `last heartbeat ${new Date(lastSeen).toISOString()}` }, up ? 'up' : 'down'),
+          h('span', { class: `badge ${status === 'late' ? 'warn' : status}`, 'data-status': status, title: `last heartbeat ${new Date(lastSeen).toISOString()}` }, status),
           ...sets.map((set, i) => {
             const s = set.series.find((x) => x.label === n.host);
             const last = s?.values.filter((v) => v !== null).at(-1);
@@ -49,10 +54,13 @@ export const page: Page = async ({ root, range }) => {
     guarded(pipeline, async () => {
       const [counters, latency, status] = await Promise.all([api.query<Record<string, string>>(pipelineQuery(range)), api.query<Record<string, string>>(insertLatencyQuery(range)), api.status().then((s) => s ?? {})]);
       const receivers = Object.entries((status as { receivers?: Record<string, unknown> }).receivers ?? {});
+      // Counters that never moved (every rejection reason of every receiver) would bury the rest.
+      counters.data = counters.data.filter((r) => Number(r.total) > 0);
+      latency.data = latency.data.filter((r) => Number(r.inserts) > 0);
       pipeline.append(
         counters.data.length
           ? table(['counter', 'attributes', 'in range', 'total'], counters.data.map((r) => [r.metric!, h('pre', {}, r.attributes!), String(r.in_range), String(r.total)]))
-          : h('p', { class: 'muted' }, 'No self-telemetry in this range (telemetry.self_metrics off?).'),
+          : h('p', { class: 'muted' }, 'No self-telemetry counter moved in this range.'),
         latency.data.length ? table(['insert latency', 'mean ms', 'inserts'], latency.data.map((r) => [h('pre', {}, r.attributes!), String(r.mean_ms), String(r.inserts)])) : '',
         receivers.length ? table(['notification receiver', 'status'], receivers.map(([name, s]) => [name, h('pre', {}, JSON.stringify(s))])) : '',
       );
