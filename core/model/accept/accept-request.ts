@@ -9,7 +9,7 @@ import type {
   Span,
 } from '../otlp-types.ts';
 import { requestToRows, type TableRows } from '../rows/table-rows.ts';
-import { checkAttributes, checkId, checkRowTime, checkTimeInRange, checkValue, firstProblem, isMissing, limitsAt, type Problem, type TimeLimits } from './record-checks.ts';
+import { checkAttributes, checkId, checkRowTime, checkTimeInRange, checkValue, firstProblem, isMissing, limitsAt, nanosOf, type Problem, type TimeLimits } from './record-checks.ts';
 import { RECORD_NOUN, RejectionTally, type Rejections } from './rejections.ts';
 
 export interface AcceptOptions {
@@ -72,7 +72,7 @@ function keep<T>(items: T[], path: string, tally: RejectionTally, check: (item: 
     const result = check(item, `${path}[${i}]`);
     const problem = result && typeof result === 'object' && 'reason' in (result as object) && 'detail' in (result as object) ? (result as Problem) : undefined;
     if (problem) {
-      tally.add(problem.reason, `${path}[${i}]: ${problem.detail}`);
+      tally.add(problem.reason, problem.detail);
       out ??= items.slice(0, i);
     } else if (result !== undefined && result !== item) {
       out ??= items.slice(0, i);
@@ -215,6 +215,26 @@ interface PointLike {
   exemplars?: Array<{ timeUnixNano?: Parameters<typeof checkTimeInRange>[1]; traceId?: Uint8Array | null; spanId?: Uint8Array | null; filteredAttributes?: Parameters<typeof checkAttributes>[1] }> | null;
   bucketCounts?: unknown[] | null;
   explicitBounds?: number[] | null;
+  count?: unknown;
+  zeroCount?: unknown;
+  positive?: { bucketCounts?: unknown[] | null } | null;
+  negative?: { bucketCounts?: unknown[] | null } | null;
+}
+
+const UINT64_MAX = 18_446_744_073_709_551_615n;
+
+/** Counts go to UInt64 columns: OTLP/JSON can carry "-1" or 1e308 where protobuf cannot. */
+function checkCounts(at: string, point: PointLike): Problem | undefined {
+  const counts: Array<[string, unknown]> = [['count', point.count], ['zeroCount', point.zeroCount]];
+  for (const [name, list] of [['bucketCounts', point.bucketCounts], ['positive.bucketCounts', point.positive?.bucketCounts], ['negative.bucketCounts', point.negative?.bucketCounts]] as const) {
+    for (const [i, c] of (list ?? []).entries()) counts.push([`${name}[${i}]`, c]);
+  }
+  for (const [name, value] of counts) {
+    if (value == null) continue;
+    const n = nanosOf(value as never);
+    if (n === undefined || n < 0n || n > UINT64_MAX) return { reason: 'invalid_value', detail: `${at}.${name} ${String(value)} is not an unsigned 64-bit count` };
+  }
+  return undefined;
 }
 
 function checkPoint(point: PointLike, at: string, limits: TimeLimits): Problem | undefined {
@@ -222,6 +242,7 @@ function checkPoint(point: PointLike, at: string, limits: TimeLimits): Problem |
     () => checkRowTime(`${at}.timeUnixNano`, point.timeUnixNano, limits),
     () => checkTimeInRange(`${at}.startTimeUnixNano`, point.startTimeUnixNano),
     () => checkAttributes(`${at}.attributes`, point.attributes),
+    () => checkCounts(at, point),
     () => {
       // A histogram has one more bucket than bounds (or no buckets at all).
       const buckets = point.bucketCounts?.length ?? 0;
