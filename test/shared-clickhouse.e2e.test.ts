@@ -64,6 +64,8 @@ describe('two processors sharing one ClickHouse (HTTP fake over one chDB engine)
     const started = Date.now();
     const [collector, steady, first] = await Promise.all([start('collector', 'collector'), start('steady', 'processor'), start('victim', 'processor')]);
     let victim = first;
+    const phase = (what: string) => console.log(`[shared-clickhouse] ${what} at ${Math.round((Date.now() - started) / 1000)} s`);
+    phase('processes up');
     const perRound = TOTAL / ROUNDS;
     const sends: Promise<unknown>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -72,8 +74,10 @@ describe('two processors sharing one ClickHouse (HTTP fake over one chDB engine)
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 1500));
       await victim.kill();
       victim = await start(`victim-${round}`, 'processor');
+      phase(`kill ${round + 1} done`);
     }
     await Promise.all(sends);
+    phase('every request acknowledged');
     await eventually(async () => (await counts('shared-once')).n >= TOTAL, Math.max(60_000, TOTAL * 2), 500);
     await new Promise((r) => setTimeout(r, 2000)); // would-be duplicates have time to land
     if (process.env.DEBUG_SHARED) {
@@ -89,5 +93,5 @@ describe('two processors sharing one ClickHouse (HTTP fake over one chDB engine)
     // The soak (scripts/soak/shared-clickhouse.sh) reads these.
     const replays = running.flatMap((p) => p.logs).filter((l) => l.msg === 'replaying a planned batch').length;
     console.log(JSON.stringify({ records: TOTAL, kills: ROUNDS, replays, seconds: Math.round((Date.now() - started) / 1000) }));
-  }, Math.max(170_000, TOTAL * 10));
+  }, Math.max(400_000, TOTAL * 10));
 });
