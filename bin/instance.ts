@@ -154,6 +154,8 @@ export class VigilInstance {
         logger: logger.child({ component: 'otlp_grpc' }),
         auth,
         tls: otlp.grpc.tls,
+        ttlDays: config.store.ttl_days,
+        maxMessageBytes: kafka.max_message_bytes,
       });
     }
     if (roles.collector && hostmetrics.enabled && bus) {

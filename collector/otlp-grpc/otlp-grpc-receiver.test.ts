@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, makeGenericClientConstructor, Metadata, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
+import protobuf from 'protobufjs/minimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../core/auth/index.ts';
 import { InProcessBus } from '../../core/bus/index.ts';
@@ -38,7 +39,7 @@ class GatedStore implements Store {
 const store = new GatedStore(chdb);
 const bus = new InProcessBus({ maxPendingBytes: 64 * 1024, retryAfterMs: 2000 });
 const processor = new Processor({ bus, store, topics, batch: { maxRows: 1000, maxDelayMs: 20, retryForMs: 300 }, logger: silentLogger });
-const options = { host: '127.0.0.1', port: 0, maxRecvMsgBytes: 256 * 1024, retryAfterMs: 2000, bus, topics, logger: silentLogger };
+const options = { host: '127.0.0.1', port: 0, maxRecvMsgBytes: 256 * 1024, retryAfterMs: 2000, bus, topics, logger: silentLogger, ttlDays: 30 };
 const receiver = new OtlpGrpcReceiver(options);
 const secured = new OtlpGrpcReceiver({
   ...options,
@@ -101,6 +102,37 @@ describe('OTLP/gRPC receiver', () => {
     expect(await countBody('grpc-gzip')).toBe(4);
   });
 
+  it('stores the valid records and reports the rejected ones in partial_success', async () => {
+    const request = {
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'grpc-receiver-test' } }] },
+          scopeLogs: [
+            {
+              logRecords: [
+                { timeUnixNano: `${Date.now()}000000`, body: { stringValue: 'grpc-partial' } },
+                // Older than store.ttl_days: ClickHouse would drop it silently at insert.
+                { timeUnixNano: '946684800000000000', body: { stringValue: 'grpc-partial' } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const { error, response } = await call(client(receiver.port, 'logs'), Buffer.from(encodeProtobuf('logs', request)));
+    expect(error).toBeNull();
+    // ExportLogsServiceResponse { partial_success = 1 { rejected_log_records = 1, error_message = 2 } }
+    const partial = protobuf.Reader.create(response!);
+    expect(partial.uint32()).toBe(10);
+    const inner = protobuf.Reader.create(partial.bytes());
+    expect(inner.uint32()).toBe(8);
+    expect(Number(inner.int64())).toBe(1);
+    expect(inner.uint32()).toBe(18);
+    expect(inner.string()).toMatch(/expired/);
+    expect(await countBody('grpc-partial')).toBe(1);
+    expect(receiver.records.rejected).toBe(1);
+  });
+
   it('answers malformed protobuf with INVALID_ARGUMENT (not retryable) and keeps serving', async () => {
     const bad = await call(client(receiver.port, 'logs'), Buffer.from([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]));
     expect(bad.error?.code).toBe(Status.INVALID_ARGUMENT);
@@ -134,15 +166,17 @@ describe('OTLP/gRPC receiver', () => {
     expect(await countBody('grpc-refused')).toBe(0);
   });
 
-  it('answers UNAVAILABLE with RetryInfo while the store fails, and INVALID_ARGUMENT when it refuses the rows', async () => {
+  it('answers UNAVAILABLE with RetryInfo while the store fails, and partial_success when it refuses the rows', async () => {
     store.failure = new StoreError('connection refused', true);
     try {
       const down = await call(client(receiver.port, 'logs'), logsRequest('grpc-store-down'));
       expect(down.error?.code).toBe(Status.UNAVAILABLE);
       expect(retryDelayMs(down.error!.metadata.get('grpc-status-details-bin')[0] as Buffer)).toBe(2000);
       store.failure = new StoreError('Cannot parse input', false, 27);
+      // Rows the store refuses as such are not retryable: OK, reported in partial_success.
       const refused = await call(client(receiver.port, 'logs'), logsRequest('grpc-store-refused'));
-      expect(refused.error?.code).toBe(Status.INVALID_ARGUMENT);
+      expect(refused.error).toBeNull();
+      expect(refused.response!.length).toBeGreaterThan(0);
     } finally {
       store.failure = undefined;
     }

@@ -1,10 +1,10 @@
 import { Server, status as Status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { assertExposureAllowed, createAuthorizer, type Authorizer } from '../../core/auth/index.ts';
 import type { Bus } from '../../core/bus/index.ts';
-import { decodeProtobuf, type Signal } from '../../core/model/index.ts';
+import { decodeProtobuf, RecordTooLargeError, type RejectReason, type Signal } from '../../core/model/index.ts';
 import type { ListenerTls } from '../../core/tls/index.ts';
 import type { Logger } from '../../core/telemetry/index.ts';
-import { classifyIngestError, otlpMessage, publishOtlp, type ReceiverStats } from '../otlp/index.ts';
+import { classifyIngestError, ingestRequest, partialSuccessProtobuf, type ReceiverStats } from '../otlp/index.ts';
 import { grpcError } from './grpc-status.ts';
 import { serverCredentials } from './server-credentials.ts';
 import { exportServiceDefinition } from './service-definition.ts';
@@ -21,6 +21,10 @@ export interface OtlpGrpcReceiverOptions {
   /** Bearer tokens (role "ingest") in `authorization` metadata; without tokens the receiver is open, on loopback only. */
   auth?: { authorizer: Authorizer; allowAnonymous: boolean };
   tls?: ListenerTls;
+  /** store.ttl_days: older records are rejected ("expired") and reported in partial_success. */
+  ttlDays?: number;
+  /** bus.kafka.max_message_bytes: over Kafka, larger requests are split by resource and scope. */
+  maxMessageBytes?: number;
   /** How long shutdown waits for in-flight calls before cancelling them. */
   shutdownTimeoutMs?: number;
 }
@@ -39,6 +43,8 @@ export class OtlpGrpcReceiver {
   private server: Server | undefined;
   private boundPort = 0;
   readonly stats: ReceiverStats = { accepted: 0, malformed: 0, too_large: 0, unsupported: 0, saturated: 0, failed: 0, unauthorized: 0 };
+  /** Records in accepted requests, and those rejected (by reason) and reported in partial_success. */
+  readonly records = { received: 0, rejected: 0, reasons: {} as Partial<Record<RejectReason, number>> };
   private readonly authorizer: Authorizer;
 
   constructor(private readonly options: OtlpGrpcReceiverOptions) {
@@ -109,11 +115,30 @@ export class OtlpGrpcReceiver {
     }
     try {
       const body = call.request;
-      const message = otlpMessage(signal, decodeProtobuf(signal, body), body.length, body);
-      await publishOtlp(this.options.bus, this.options.topics[signal], message, 'otlp_grpc');
+      const result = await ingestRequest(signal, decodeProtobuf(signal, body), body, body.length, {
+        bus: this.options.bus,
+        topic: this.options.topics[signal],
+        receiver: 'otlp_grpc',
+        ttlDays: this.options.ttlDays,
+        maxMessageBytes: this.options.maxMessageBytes,
+      });
       this.stats.accepted += 1;
-      callback(null, SUCCESS);
+      this.records.received += result.records;
+      if (result.rejected.count === 0) {
+        callback(null, SUCCESS);
+        return;
+      }
+      // Some records could not be stored: OK with partial_success, as OTLP/HTTP answers 200 with it.
+      if (this.records.rejected === 0 || result.rejected.reasons.refused_by_store) this.options.logger.warn({ rejected: result.rejected.reasons }, result.rejected.message);
+      this.records.rejected += result.rejected.count;
+      for (const [reason, n] of Object.entries(result.rejected.reasons)) this.records.reasons[reason as RejectReason] = (this.records.reasons[reason as RejectReason] ?? 0) + n;
+      callback(null, Buffer.from(partialSuccessProtobuf(result.rejected)));
     } catch (error) {
+      if (error instanceof RecordTooLargeError) {
+        this.stats.too_large += 1;
+        callback(grpcError(Status.RESOURCE_EXHAUSTED, error.message));
+        return;
+      }
       const failure = classifyIngestError(error, this.options.retryAfterMs);
       if (failure.kind === 'malformed') {
         this.stats.malformed += 1;

@@ -1,4 +1,6 @@
 export { OtlpReceiver } from './otlp-receiver.ts';
 export type { OtlpReceiverOptions, ReceiverStats } from './otlp-receiver.ts';
-export { classifyIngestError, otlpMessage, publishOtlp } from './publish-request.ts';
-export type { IngestFailure } from './publish-request.ts';
+export { classifyIngestError } from './classify-ingest-error.ts';
+export type { IngestFailure } from './classify-ingest-error.ts';
+export { ingestRequest } from './ingest-request.ts';
+export { partialSuccessProtobuf } from './otlp-response.ts';

@@ -5,7 +5,7 @@ import { decodeJson, decodeProtobuf, RecordTooLargeError, type RejectReason, typ
 import { assertExposureAllowed, createAuthorizer, wwwAuthenticate, type Authorizer } from '../../core/auth/index.ts';
 import { createServer, schemeOf, type ListenerTls } from '../../core/tls/index.ts';
 import type { Logger } from '../../core/telemetry/index.ts';
-import { classifyIngestError } from './publish-request.ts';
+import { classifyIngestError } from './classify-ingest-error.ts';
 import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
 import { HttpError, readBody } from './read-body.ts';
 import { ByteBudget } from './byte-budget.ts';
@@ -48,6 +48,7 @@ export class OtlpReceiver {
   readonly records = { received: 0, rejected: 0, reasons: {} as Partial<Record<RejectReason, number>> };
   private readonly authorizer: Authorizer;
   private readonly budget: ByteBudget;
+  private lastLoggedReasons = '';
 
   constructor(private readonly options: OtlpReceiverOptions) {
     this.authorizer = options.auth?.authorizer ?? createAuthorizer([]);
@@ -89,7 +90,7 @@ export class OtlpReceiver {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
-    this.options.logger.info(this.stats, 'OTLP/HTTP receiver stopped');
+    this.options.logger.info({ ...this.stats, records: this.records }, 'OTLP/HTTP receiver stopped');
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -146,8 +147,10 @@ export class OtlpReceiver {
   private countRecords(received: number, rejected: { count: number; reasons: Partial<Record<RejectReason, number>>; message: string }): void {
     this.records.received += received;
     if (rejected.count === 0) return;
-    // Never per record: one line per request that lost records, with counts and the first example.
-    if (this.records.rejected === 0 || rejected.reasons.refused_by_store) this.options.logger.warn({ rejected: rejected.reasons }, rejected.message);
+    // Never per record: a line with counts and the first example whenever the reasons change.
+    const reasons = Object.keys(rejected.reasons).sort().join(',');
+    if (reasons !== this.lastLoggedReasons) this.options.logger.warn({ rejected: rejected.reasons, total: this.records.rejected + rejected.count }, rejected.message);
+    this.lastLoggedReasons = reasons;
     this.records.rejected += rejected.count;
     for (const [reason, n] of Object.entries(rejected.reasons)) this.records.reasons[reason as RejectReason] = (this.records.reasons[reason as RejectReason] ?? 0) + n;
   }
