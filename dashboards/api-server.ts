@@ -89,7 +89,7 @@ export class ApiServer {
     this.server = undefined;
     if (!server) return;
     // Running SQL queries are cancelled in the engine, or close() would wait them out.
-    this.queries?.cancelAll();
+    await this.queries?.cancelAll();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();

@@ -96,9 +96,8 @@ export class ChdbStore implements Store {
     this.closing = true;
     for (const waiter of this.adHocWaiters.splice(0)) waiter.fail(new StoreError('vigil is shutting down: query cancelled', true));
     if (this.busyAdHoc.size > 0) {
-      await this.kill(AD_HOC_TAG).catch(() => {});
       const drained = Promise.all([...this.busyAdHoc].map((lane) => lane.idle()));
-      await Promise.race([drained, new Promise((r) => setTimeout(r, AD_HOC_DRAIN_MS).unref())]);
+      await this.killUntil(AD_HOC_TAG, drained, AD_HOC_DRAIN_MS);
     }
     await Promise.all([this.main?.idle(), this.reads?.idle()]);
     this.reads?.close();
@@ -211,7 +210,7 @@ export class ChdbStore implements Store {
     if (limits.signal?.aborted) throw cancelled();
     const lane = await this.acquireAdHocLane(limits.signal);
     const tag = `${AD_HOC_TAG}${randomUUID().replaceAll('-', '')}`;
-    const work = this.readOnlyOn(lane, sql, limits, params, tag);
+    const work = this.readOnlyOn(lane, sql, limits, params, tag, limits.signal);
     // The lane goes back to the pool when the engine is done with it, not when a caller stops
     // waiting: a killed query still has to end and be drained.
     void work.catch(() => {}).finally(() => this.releaseAdHocLane(lane));
@@ -220,7 +219,7 @@ export class ChdbStore implements Store {
     let onAbort: () => void = () => {};
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => {
-        void this.kill(tag).catch(() => {});
+        void this.killUntil(tag, work.catch(() => {}), limits.maxExecutionTimeMs);
         reject(cancelled());
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -232,9 +231,10 @@ export class ChdbStore implements Store {
     }
   }
 
-  private async readOnlyOn(lane: ChdbSessionLane, sql: string, limits: QueryLimits, params?: Record<string, unknown>, tag?: string): Promise<QueryResult> {
+  private async readOnlyOn(lane: ChdbSessionLane, sql: string, limits: QueryLimits, params?: Record<string, unknown>, tag?: string, signal?: AbortSignal): Promise<QueryResult> {
     const run: QueryRunner = (q, p) => this.queryOn(lane, q, p);
     const statement = await this.sandbox.check(sql, run, params);
+    if (signal?.aborted || (tag && this.closing)) throw cancelled();
     // readonly first: it also stops the statement from changing settings the clause did not set.
     const settings = { readonly: 1, ...limitSettings(limits), ...(tag ? { log_comment: tag } : {}) };
     const guarded = `${statement} SETTINGS ${settingsClause(settings)}`;
@@ -277,6 +277,21 @@ export class ChdbStore implements Store {
     this.busyAdHoc.delete(lane);
     if (this.closing) lane.close();
     else this.idleAdHoc.push(lane);
+  }
+
+  /**
+   * KILL QUERY again every 250 ms until `ended` settles or `deadlineMs` passes: a query aborted
+   * while still in the sandbox check is not in the engine's process list yet, and one KILL
+   * would miss it.
+   */
+  private async killUntil(tag: string, ended: Promise<unknown>, deadlineMs: number): Promise<void> {
+    let done = false;
+    void ended.finally(() => (done = true));
+    const deadline = Date.now() + deadlineMs;
+    while (!done && Date.now() < deadline) {
+      await this.kill(tag).catch(() => {});
+      await Promise.race([ended.catch(() => {}), new Promise((r) => setTimeout(r, 250).unref())]);
+    }
   }
 
   /** KILL QUERY for queries whose text carries `tag`; runs on a session nothing else waits on. */

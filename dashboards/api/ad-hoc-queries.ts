@@ -6,7 +6,7 @@ import type { QueryLimits } from '../../core/store/index.ts';
  * server does not wait out a 30-second query before closing.
  */
 export class AdHocQueries {
-  private readonly running = new Set<AbortController>();
+  private readonly running = new Map<AbortController, Promise<unknown>>();
   private closed = false;
 
   constructor(private readonly max: number) {}
@@ -19,18 +19,25 @@ export class AdHocQueries {
   async run<T>(query: (signal: AbortSignal) => Promise<T>): Promise<{ value: T } | undefined> {
     if (this.closed || this.running.size >= this.max) return undefined;
     const controller = new AbortController();
-    this.running.add(controller);
+    const pending = query(controller.signal);
+    this.running.set(controller, pending);
     try {
-      return { value: await query(controller.signal) };
+      return { value: await pending };
     } finally {
       this.running.delete(controller);
     }
   }
 
-  /** Cancels every running query and refuses new ones; idempotent. */
-  cancelAll(): void {
+  /**
+   * Cancels every running query and refuses new ones; resolves when their callers have been
+   * answered (at most `waitMs`), so the HTTP server can then close idle connections. Idempotent.
+   */
+  async cancelAll(waitMs = 1000): Promise<void> {
     this.closed = true;
-    for (const controller of this.running) controller.abort();
+    const pending = [...this.running.values()];
+    for (const controller of this.running.keys()) controller.abort();
+    const answered = Promise.allSettled(pending).then(() => new Promise((r) => setImmediate(r)));
+    await Promise.race([answered, new Promise((r) => setTimeout(r, waitMs).unref())]);
   }
 }
 

@@ -37,7 +37,9 @@ export function queryRoute(store: Store, limits: QueryLimits, queries: AdHocQuer
         const refused = (error as { refused?: unknown }).refused;
         res.status(403).json({ error: error.message, code: error.code, ...(refused ? { refused } : {}) });
       } else if (error.code === 394 || /shutting down/.test(error.message)) {
-        res.status(503).set('Retry-After', '5').json({ error: error.message, code: error.code });
+        // Cancelled at shutdown: closing the connection lets the server stop without waiting
+        // for this keep-alive socket to time out.
+        res.status(503).set({ 'Retry-After': '5', Connection: 'close' }).json({ error: error.message, code: error.code });
       } else if (error.code === 159 || /TIMEOUT|timed out|max_execution_time/i.test(error.message)) {
         res.status(408).json({ error: error.message, code: error.code });
       } else if (error.code !== undefined && LIMIT_CODES.has(error.code)) {
