@@ -14,6 +14,7 @@ export interface TimeRange {
 
 export const PRESETS: Array<[label: string, from: string]> = [
   ['Last 15m', 'now-15m'],
+  ['Last 30m', 'now-30m'],
   ['Last 1h', 'now-1h'],
   ['Last 6h', 'now-6h'],
   ['Last 24h', 'now-24h'],
