@@ -29,7 +29,8 @@ export function describeHook(hook: HookIntegration) {
 
 /**
  * GET /api/v1/hooks (configured hooks) and GET /api/v1/hooks/runs?hook=&outcome=&limit= (the
- * audit in vigil_hook_runs, newest first). Read-only: both need the `read` role where tokens are on.
+ * audit in vigil_hook_runs, newest first). Read-only, but the API asks for the `admin` role
+ * (dashboards/api/required-role.ts): commands, output tails and errors may say more than a reader should see.
  */
 export function hooksRouter(store: Store, hooks: Map<string, HookIntegration>): Router {
   const router = Router();

@@ -80,7 +80,7 @@ export function registerHooksCommands(program: Command): void {
         const query = new URLSearchParams({ limit: opts.limit, ...(opts.hook ? { hook: opts.hook } : {}), ...(opts.outcome ? { outcome: opts.outcome } : {}) });
         let response: Response;
         try {
-          response = await fetch(`${api}/api/v1/hooks/runs?${query}`, { headers: apiHeaders(apiToken(await vigilConfig(), 'read')) });
+          response = await fetch(`${api}/api/v1/hooks/runs?${query}`, { headers: apiHeaders(apiToken(await vigilConfig(), 'admin')) });
         } catch (err) {
           throw new Error(`cannot reach vigil at ${api}: ${(err as Error).message}`);
         }
