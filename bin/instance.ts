@@ -308,6 +308,11 @@ export class VigilInstance {
     if (this.otlp) receivers.push(['otlp_http', () => this.otlp!.stats]);
     if (this.otlpGrpc) receivers.push(['otlp_grpc', () => this.otlpGrpc!.stats]);
     if (this.filelog) receivers.push(['filelog', () => ({ accepted: this.filelog!.stats.records, delivery_failures: this.filelog!.stats.delivery_failures })]);
+    if (this.prometheus) {
+      const stats = this.prometheus.stats;
+      // Scrapes by outcome: accepted are the successful ones, failures by reason.
+      receivers.push(['prometheus', () => ({ accepted: stats.scrapes - Object.values(stats.failed).reduce((a, b) => a + b, 0), ...stats.failed, delivery_failures: stats.delivery_failures })]);
+    }
     const roles = Object.entries(this.roles).filter(([, on]) => on).map(([role]) => role).join(',');
     return new InstanceTelemetry(
       this.config,
