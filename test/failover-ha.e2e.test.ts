@@ -43,7 +43,7 @@ beforeAll(async () => {
     instances.push({ dir, config });
   }
   await Promise.all(instances.map(async (i) => (i.vigil = await startVigil(i.dir, i.config))));
-}, 240_000);
+}, 300_000);
 afterAll(async () => {
   for (const n of nodes) await n.kill().catch(() => {});
   for (const i of instances) await i.vigil?.kill().catch(() => {});

@@ -37,7 +37,7 @@ beforeAll(async () => {
     collector: { hostmetrics: { enabled: false } },
     alerts: { rule_files: [rules], notification_file: notifications },
   });
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   for (const n of nodes) await n.kill().catch(() => {});
   await central?.kill().catch(() => {});
