@@ -16,7 +16,11 @@ async function runUntil(command: string, args: string[], until: RegExp): Promise
   let err = '';
   const exited = new Promise<number | null>((res) => child.once('exit', res));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${until}: ${out}${err}`)), 60_000);
+    // Generous: startup on a machine shared with other builds has taken over a minute.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out waiting for ${until}: ${out}${err}`));
+    }, 180_000);
     child.stdout!.on('data', (d) => {
       out += d;
       if (until.test(out)) {
@@ -40,7 +44,7 @@ const startArgs = (dir: string, ...extra: string[]) => [
 ];
 
 // Concurrent: each case is a separate process on its own data dir and ports.
-describe.concurrent('vigil start log format', () => {
+describe.concurrent('vigil start log format', { timeout: 240_000 }, () => {
   it('writes JSON lines and no banner when stdout is not a terminal', async () => {
     const dir = tempDir('logfmt-json');
     dirs.push(dir);
