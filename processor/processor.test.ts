@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus, type BatchHandler, type Bus, type IncomingMessage } from '../core/bus/index.ts';
 import { encodeProtobuf, type ExportLogsServiceRequest } from '../core/model/index.ts';
-import { ChdbStore, migrate } from '../core/store/index.ts';
+import { ChdbStore, migrate, StoreError } from '../core/store/index.ts';
 import { silentLogger } from '../core/telemetry/index.ts';
 import { Processor } from './processor.ts';
 
@@ -98,5 +98,43 @@ describe('processor on replay-stable batches', () => {
     expect(deadLetters[0]!.error).toMatch(/invalid OTLP protobuf logs request/);
     await bus.handler('otlp_logs', 0, messages.slice(0, 1), 'otlp_logs/0/3-3'); // a new batch is stored
     expect(await count('replay')).toBe(19);
+  });
+});
+
+describe('processor: a row the store refuses for good', () => {
+  it('is found by splitting; the good rows land and only that row is dead-lettered, from the message that fed it', async () => {
+    const bus = new ReplayBus();
+    const deadLetters: Array<{ offset: string; value: string; error: string }> = [];
+    // The real store, refusing for good (as a type error would) any insert holding a "poison" row.
+    const poisoned = Object.create(store) as typeof store;
+    poisoned.insertRows = async (table, rows, options) => {
+      if (rows.some((r) => (r as { Body?: string }).Body === 'poison')) throw new StoreError('Cannot parse input: poison', false, 27);
+      return store.insertRows(table, rows, options);
+    };
+    const processor = new Processor({
+      bus,
+      store: poisoned,
+      topics,
+      batch: { maxRows: 1000, maxDelayMs: 10, retryForMs: 1000 },
+      logger: silentLogger,
+      onMalformed: async (m, e) => void deadLetters.push({ offset: m.offset, value: Buffer.from(m.value).toString('utf8'), error: e.message }),
+    });
+    await processor.start();
+    const withPoison = logs('isolate', 4);
+    withPoison.resourceLogs![0]!.scopeLogs![0]!.logRecords![2]!.body = { stringValue: 'poison' };
+    const messages: IncomingMessage[] = [
+      { topic: 'otlp_logs', partition: 0, offset: '10', value: encodeProtobuf('logs', logs('isolate', 6)) },
+      { topic: 'otlp_logs', partition: 0, offset: '11', value: encodeProtobuf('logs', withPoison) },
+      { topic: 'otlp_logs', partition: 0, offset: '12', value: encodeProtobuf('logs', logs('isolate', 5)) },
+    ];
+    await bus.handler('otlp_logs', 0, messages, 'otlp_logs/0/10-12');
+    expect(await count('isolate')).toBe(6 + 3 + 5);
+    expect(deadLetters.map((d) => d.offset)).toEqual(['11']);
+    const rows = deadLetters[0]!.value.trim().split('\n').map((line) => JSON.parse(line));
+    expect(rows.map((r) => r.Body)).toEqual(['poison']);
+    expect(deadLetters[0]!.error).toMatch(/1 otel_logs rows refused by the store/);
+    // A replay of the same batch (a crash before the commit) splits the same way: no duplicates.
+    await bus.handler('otlp_logs', 0, messages, 'otlp_logs/0/10-12');
+    expect(await count('isolate')).toBe(14);
   });
 });

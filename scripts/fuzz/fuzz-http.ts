@@ -48,6 +48,8 @@ export async function fuzzHttp(seeds: readonly Seed[], inputs: number, seed: num
   const dir = tempDir('fuzz-http');
   const vigil = await startVigil(dir, {
     collector: { hostmetrics: { enabled: false } },
+    // Long retention so the golden requests of 2025 are stored, not all rejected as expired.
+    store: { ttl_days: 3650 },
     telemetry: { enabled: false },
     alerts: { enabled: false },
   });

@@ -7,6 +7,12 @@ import { RowBinaryEncoder } from '../../core/store/row-binary/row-binary-encoder
 import { mutate, prng } from './mutate.ts';
 import type { Seed } from './sdk-seeds.ts';
 
+// Ten years of retention, so the golden requests (recorded in 2025, with the richest shapes:
+// exemplars, exponential histograms, summaries, links) reach the row mapping; mutated times
+// still hit "expired" (1970) and the range checks.
+const TTL_DAYS = 3650;
+const NOW_MS = Date.parse('2026-11-30T00:00:00Z');
+
 export interface InProcessFigures {
   inputs: number;
   malformed: number;
@@ -82,7 +88,7 @@ export function fuzzInProcess(
         }
         throw error;
       }
-      const accepted = acceptRequest(input.signal, request, { ttlDays: 30, nowMs: Date.parse('2026-11-30T00:00:00Z') });
+      const accepted = acceptRequest(input.signal, request, { ttlDays: TTL_DAYS, nowMs: NOW_MS });
       figures.accepted += 1;
       figures.records += accepted.records;
       figures.rejected += accepted.rejected.count;
@@ -95,7 +101,7 @@ export function fuzzInProcess(
       figures.rows += rows;
       if (rows !== accepted.records - accepted.rejected.count) throw new Error(`invariant: ${rows} rows for ${accepted.records} records − ${accepted.rejected.count} rejected`);
       if (index % 8 === 0) {
-        const again = acceptRequest(input.signal, decodeProtobuf(input.signal, encodeProtobuf(input.signal, accepted.request)), { ttlDays: 30, nowMs: Date.parse('2026-11-30T00:00:00Z') });
+        const again = acceptRequest(input.signal, decodeProtobuf(input.signal, encodeProtobuf(input.signal, accepted.request)), { ttlDays: TTL_DAYS, nowMs: NOW_MS });
         if (again.rejected.count !== 0 || again.records !== rows) throw new Error(`invariant: the accepted request re-encoded has ${again.records} records, ${again.rejected.count} rejected`);
       }
     } catch (error) {
