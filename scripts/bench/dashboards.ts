@@ -42,7 +42,7 @@ function pages(range: TimeRange, traceId: string): Array<[page: string, queries:
   return [
     ['overview', [['nodes', nodesQuery(range)], ...HOST_PANELS.map((p) => [`host ${p.panel}`, hostMetricQuery(p.panel, range)] as [string, Query]), ['log volume', logVolumeQuery(range)], ['pipeline', pipelineQuery(range)], ['insert latency', insertLatencyQuery(range)]]],
     ['node', [...HOST_PANELS.map((p) => [`host ${p.panel}`, hostMetricQuery(p.panel, range, 'node-7')] as [string, Query]), ['log volume', logVolumeQuery(range, 'node-7')], ['latest logs', logRowsQuery('host:node-7', range, 50)]]],
-    ['logs (no search)', [['volume', logVolumeBySearchQuery('', range)], ['rows', logRowsQuery('', range)]]],
+    ['logs (no search)', [['volume (rollup)', logVolumeQuery(range)], ['rows', logRowsQuery('', range)]]],
     ['logs (search)', [['volume', logVolumeBySearchQuery('level:error "timed out" -service:svc-3', range)], ['rows', logRowsQuery('level:error "timed out" -service:svc-3', range)]]],
     ['logs (attribute range)', [['volume', logVolumeBySearchQuery('http.status:[500 TO 599] duration:>250', range)], ['rows', logRowsQuery('http.status:[500 TO 599] duration:>250', range)]]],
     ['traces', [['services', servicesQuery(range)], ['spans', spanSearchQuery({ service: 'svc-2', name: 'checkout', minMs: 25, status: '' }, range)]]],

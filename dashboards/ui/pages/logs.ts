@@ -5,6 +5,7 @@ import { LogQueryError } from '../log-query/parse-log-query.ts';
 import type { Page } from '../page.ts';
 import { logTable } from './log-table.ts';
 import { logRowsQuery, logTailQuery, logVolumeBySearchQuery, type LogRow } from './logs-queries.ts';
+import { logVolumeQuery } from './overview-queries.ts';
 
 const TAIL_EVERY_MS = 2000;
 
@@ -20,7 +21,8 @@ export const page: Page = async ({ root, params, range, setParams }) => {
 
   let queries;
   try {
-    queries = { volume: logVolumeBySearchQuery(search, range), rows: logRowsQuery(search, range) };
+    // No search: the per-minute rollup has the same counts without reading the records.
+    queries = { volume: search.trim() === '' ? logVolumeQuery(range) : logVolumeBySearchQuery(search, range), rows: logRowsQuery(search, range) };
   } catch (err) {
     if (err instanceof LogQueryError) return void root.append(errorText(err));
     throw err;
