@@ -78,3 +78,18 @@ describe('acceptRequest', () => {
     expect(m.rows.reduce((n, r) => n + r.rows.length, 0)).toBe(m.records - 1);
   });
 });
+
+describe('acceptRequest: resources and scopes', () => {
+  // Found by the HTTP fuzzer: a resource with a deeply nested attribute and no records passed
+  // validation (nothing to reject) and overflowed the stack in the mapping (a 503 forever).
+  it.each(['logs', 'metrics', 'traces'] as const)('drops a %s resource whose attributes nest too deep, even without records', (signal) => {
+    let value: object = { stringValue: 'leaf' };
+    for (let i = 0; i < 5_000; i++) value = { kvlistValue: { values: [{ key: 'k', value }] } };
+    const list = { logs: 'resourceLogs', metrics: 'resourceMetrics', traces: 'resourceSpans' }[signal];
+    const scopes = { logs: 'scopeLogs', metrics: 'scopeMetrics', traces: 'scopeSpans' }[signal];
+    const request = { [list]: [{ resource: { attributes: [{ key: 'deep', value }] }, [scopes]: [{ scope: { name: 's' } }] }] };
+    const accepted = acceptRequest(signal, request as never, { nowMs: NOW_MS });
+    expect(accepted.rows.reduce((n, t) => n + t.rows.length, 0)).toBe(0);
+    expect(accepted.unchanged).toBe(false);
+  });
+});

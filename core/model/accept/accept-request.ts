@@ -95,10 +95,20 @@ const filterLogs: Filter<ExportLogsServiceRequest> = (request, limits, tally) =>
       records += list.length;
       const scopeProblem = resourceProblem ?? checkAttributes(`resourceLogs[${r}].scopeLogs[${s}].scope.attributes`, sl.scope?.attributes);
       const kept = keep(list, path, tally, (record, at) => scopeProblem ?? checkLogRecord(record, at, limits));
+      // A scope or resource that cannot be rendered is dropped whole, even without records:
+      // the mapping renders its attributes for every scope.
+      if (scopeProblem) {
+        changed = true;
+        return { ...sl, scope: null, logRecords: [] };
+      }
       if (!kept.changed) return sl;
       changed = true;
       return { ...sl, logRecords: kept.items };
     });
+    if (resourceProblem) {
+      changed = true;
+      return { ...rl, resource: null, scopeLogs: [] };
+    }
     return scopeLogs.some((sl, i) => sl !== rl.scopeLogs?.[i]) ? { ...rl, scopeLogs } : rl;
   });
   return { request: changed ? { ...request, resourceLogs } : request, records, changed };
@@ -138,10 +148,18 @@ const filterTraces: Filter<ExportTraceServiceRequest> = (request, limits, tally)
       records += list.length;
       const scopeProblem = resourceProblem ?? checkAttributes(`resourceSpans[${r}].scopeSpans[${s}].scope.attributes`, ss.scope?.attributes);
       const kept = keep(list, `resourceSpans[${r}].scopeSpans[${s}].spans`, tally, (span, at) => scopeProblem ?? checkSpan(span, at, limits));
+      if (scopeProblem) {
+        changed = true;
+        return { ...ss, scope: null, spans: [] };
+      }
       if (!kept.changed) return ss;
       changed = true;
       return { ...ss, spans: kept.items };
     });
+    if (resourceProblem) {
+      changed = true;
+      return { ...rs, resource: null, scopeSpans: [] };
+    }
     return scopeSpans.some((ss, i) => ss !== rs.scopeSpans?.[i]) ? { ...rs, scopeSpans } : rs;
   });
   return { request: changed ? { ...request, resourceSpans } : request, records, changed };
@@ -199,10 +217,18 @@ const filterMetrics: Filter<ExportMetricsServiceRequest> = (request, limits, tal
         scopeChanged = true;
         return { ...metric, [kind]: { ...data, dataPoints: kept.items } } as Metric;
       });
+      if (scopeProblem) {
+        changed = true;
+        return { ...sm, scope: null, metrics: [] };
+      }
       if (!scopeChanged) return sm;
       changed = true;
       return { ...sm, metrics };
     });
+    if (resourceProblem) {
+      changed = true;
+      return { ...rm, resource: null, scopeMetrics: [] };
+    }
     return scopeMetrics.some((sm, i) => sm !== rm.scopeMetrics?.[i]) ? { ...rm, scopeMetrics } : rm;
   });
   return { request: changed ? { ...request, resourceMetrics } : request, records, changed };
