@@ -74,9 +74,9 @@ export class Processor {
         continue;
       }
       this.messages += 1;
-      let request: SignalRequest[typeof signal];
+      let tables: TableRows[];
       try {
-        request = (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value);
+        tables = this.accept(signal, (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value));
       } catch (error) {
         if (!(error instanceof MalformedOtlpError)) throw error;
         this.malformed += 1;
@@ -84,7 +84,7 @@ export class Processor {
         stored.push(this.options.onMalformed(message, error));
         continue;
       }
-      for (const { table, rows } of this.accept(signal, request)) stored.push(this.batcher(table).add(rows, message.delivery));
+      for (const { table, rows } of tables) stored.push(this.batcher(table).add(rows, message.delivery));
     }
     // allSettled: one failed table must not leave the others' rejections unhandled.
     const failure = (await Promise.allSettled(stored)).find((r) => r.status === 'rejected');
@@ -103,16 +103,16 @@ export class Processor {
     const sources = new Map<string, Array<{ message: IncomingMessage; from: number; to: number }>>();
     for (const message of messages) {
       this.messages += 1;
-      let request: SignalRequest[typeof signal];
+      let tables: TableRows[];
       try {
-        request = (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value);
+        tables = this.accept(signal, (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value));
       } catch (error) {
         if (!(error instanceof MalformedOtlpError) || !this.options.onMalformed) throw error;
         this.malformed += 1;
         await this.options.onMalformed(message, error);
         continue;
       }
-      for (const { table, rows } of this.accept(signal, request)) {
+      for (const { table, rows } of tables) {
         let list = byTable.get(table);
         if (!list) byTable.set(table, (list = []));
         const from = list.length;
@@ -179,7 +179,13 @@ export class Processor {
 
   /** Validated rows of a request; rejected records are counted by reason (the receivers report theirs to clients). */
   private accept<S extends Signal>(signal: S, request: SignalRequest[S]): TableRows[] {
-    const accepted = acceptRequest(signal, request, { ttlDays: this.options.ttlDays });
+    let accepted;
+    try {
+      accepted = acceptRequest(signal, request, { ttlDays: this.options.ttlDays });
+    } catch (error) {
+      // Deterministic: retrying the message cannot help, so it is treated as undecodable.
+      throw new MalformedOtlpError(`the ${signal} request cannot be mapped to rows: ${(error as Error).message}`);
+    }
     if (accepted.rejected.count > 0) {
       for (const [reason, n] of Object.entries(accepted.rejected.reasons)) this.rejected[reason as RejectReason] = (this.rejected[reason as RejectReason] ?? 0) + n;
       this.options.logger.warn({ rejected: accepted.rejected.reasons }, accepted.rejected.message);

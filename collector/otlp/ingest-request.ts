@@ -1,5 +1,5 @@
 import type { Bus, OutgoingMessage } from '../../core/bus/index.ts';
-import { acceptRequest, encodeProtobuf, RejectionTally, RECORD_NOUN, splitRequest, type Rejections, type Signal, type SignalRequest } from '../../core/model/index.ts';
+import { acceptRequest, encodeProtobuf, MalformedOtlpError, RejectionTally, RECORD_NOUN, splitRequest, type Rejections, type Signal, type SignalRequest } from '../../core/model/index.ts';
 import { selfMetrics } from '../../core/telemetry/index.ts';
 import { resourceKey } from './resource-key.ts';
 
@@ -30,7 +30,14 @@ export interface IngestResult {
  */
 export async function ingestRequest<S extends Signal>(signal: S, decoded: SignalRequest[S], received: Uint8Array | undefined, size: number, options: IngestOptions): Promise<IngestResult> {
   const tally = new RejectionTally(RECORD_NOUN[signal]);
-  const accepted = acceptRequest(signal, decoded, { ttlDays: options.ttlDays, tally });
+  let accepted;
+  try {
+    accepted = acceptRequest(signal, decoded, { ttlDays: options.ttlDays, tally });
+  } catch (error) {
+    // Validation and mapping are deterministic: whatever they trip over, the same request trips
+    // again, so the client must hear 400, never a 503 it would retry forever.
+    throw new MalformedOtlpError(`the ${signal} request cannot be mapped to rows: ${(error as Error).message}`);
+  }
   const toStore = accepted.records - accepted.rejected.count;
   if (toStore > 0) {
     const delivery = { refused: (count: number, detail: string) => tally.add('refused_by_store', detail, count) };
