@@ -59,7 +59,7 @@ export class Processor {
 
   stats(): ProcessorStats {
     const tables: ProcessorStats['tables'] = {};
-    for (const [table, b] of this.batchers) tables[table] = { insertedRows: b.insertedRows, inserts: b.insertCount, failedRows: b.failedRows };
+    for (const [table, b] of this.batchers) tables[table] = { insertedRows: b.insertedRows, inserts: b.insertCount, failedRows: b.failedRows + b.refusedRows };
     return { messages: this.messages, malformed: this.malformed, rejected: { ...this.rejected }, tables };
   }
 
