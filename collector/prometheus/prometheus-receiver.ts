@@ -67,7 +67,7 @@ export class PrometheusReceiver {
     for (const target of this.options.schedule === false ? [] : this.targets) {
       // Targets are spread over the interval by a hash of their identity, as Prometheus does.
       const offset = parseInt(createHash('sha256').update(`${target.job.job_name}/${target.instance}`).digest('hex').slice(0, 8), 16) % target.job.scrape_interval;
-      this.schedule(target, Math.min(offset, 1000));
+      this.schedule(target, offset);
     }
     if (this.targets.length > 0) this.options.logger.info({ targets: this.targets.length, jobs: this.options.scrapeConfigs.map((c) => c.job_name) }, 'Prometheus receiver scraping');
   }

@@ -222,8 +222,8 @@ export const scrapeConfigSchema = z
   .object({
     job_name: z.string().min(1),
     scrape_interval: duration.prefault('1m'),
-    /** The whole scrape (connect, answer, body) must finish within this; at most scrape_interval. */
-    scrape_timeout: duration.prefault('10s'),
+    /** The whole scrape (connect, answer, body) must finish within this; at most scrape_interval (default: 10s or the interval if shorter). */
+    scrape_timeout: duration.optional(),
     metrics_path: z.string().startsWith('/', { error: 'expected a path starting with /' }).default('/metrics'),
     scheme: z.enum(['http', 'https']).default('http'),
     /** A scraped job/instance/target label wins over the target's (else it becomes exported_<name>). */
@@ -266,12 +266,14 @@ export const scrapeConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.scrape_timeout > c.scrape_interval) ctx.addIssue({ code: 'custom', path: ['scrape_timeout'], message: 'must not be longer than scrape_interval' });
+    if (c.scrape_timeout !== undefined && c.scrape_timeout > c.scrape_interval) ctx.addIssue({ code: 'custom', path: ['scrape_timeout'], message: 'must not be longer than scrape_interval' });
     if (c.basic_auth && c.authorization) ctx.addIssue({ code: 'custom', path: ['authorization'], message: 'set at most one of basic_auth and authorization' });
     if (c.basic_auth && c.basic_auth.password !== undefined && c.basic_auth.password_file !== undefined) ctx.addIssue({ code: 'custom', path: ['basic_auth', 'password'], message: 'set at most one of password or password_file' });
     const tls = c.tls_config;
     if (tls && (tls.cert_file === undefined) !== (tls.key_file === undefined)) ctx.addIssue({ code: 'custom', path: ['tls_config', tls.cert_file === undefined ? 'cert_file' : 'key_file'], message: 'cert_file and key_file go together' });
-  });
+  })
+  // As in Prometheus: an unset timeout is 10s, or the interval when that is shorter.
+  .transform((c) => ({ ...c, scrape_timeout: c.scrape_timeout ?? Math.min(10_000, c.scrape_interval) }));
 
 export const collectorSchema = z
   .object({
