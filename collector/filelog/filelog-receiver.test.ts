@@ -150,6 +150,8 @@ describe('bad input is counted and the receiver keeps going', () => {
       const rows = await store.query<{ b: string }>("SELECT Body AS b FROM otel_logs WHERE ServiceName = {s:String} AND Body = 'new'", { s: service });
       return rows.length === 1;
     });
+    // The unreadable paths are retried on every poll (and counted each time), not given up on.
+    await until(async () => r.stats.read_errors >= 2);
     await r.shutdown();
     expect(r.stats.truncated_lines).toBe(1);
     expect(r.stats.invalid_utf8_lines).toBe(1);
