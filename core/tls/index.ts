@@ -1,2 +1,3 @@
-export { createServer, schemeOf, TlsConfigError } from './create-server.ts';
-export type { ListenerTls } from './create-server.ts';
+export { createServer, schemeOf } from './create-server.ts';
+export { readTlsFiles, type TlsFiles } from './read-tls-files.ts';
+export { TlsConfigError, type ListenerTls } from './tls-config.ts';
