@@ -46,7 +46,9 @@ describe('broker outages', () => {
     const port = await freePort();
     const brokers = `127.0.0.1:${port}`;
     const collector = await start(brokers, 'late', 'collector');
-    const status = await fetch(`${collector.otlp}/v1/logs`, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } });
+    // One record: an empty request has nothing to make durable and is answered 200 at once.
+    const one = { resourceLogs: [{ scopeLogs: [{ logRecords: [{ timeUnixNano: String(Date.now() * 1e6), body: { stringValue: 'probe' } }] }] }] };
+    const status = await fetch(`${collector.otlp}/v1/logs`, { method: 'POST', body: JSON.stringify(one), headers: { 'Content-Type': 'application/json' } });
     expect(status.status).toBe(503);
     expect(status.headers.get('retry-after')).toBeTruthy();
     const sending = sendLogs(() => collector.otlp, 'late', 3000, 100, 2);
