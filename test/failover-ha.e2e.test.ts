@@ -23,6 +23,7 @@ let standby: DemoNode;
 let humans: { url: string; received: any[]; server: Server };
 const nodes: DemoNode[] = [];
 const dirs: string[] = [];
+const everyVigil: VigilProcess[] = [];
 const instances: Array<{ dir: string; config: Record<string, unknown>; vigil?: VigilProcess }> = [];
 
 beforeAll(async () => {
@@ -47,9 +48,14 @@ beforeAll(async () => {
     };
     instances.push({ dir, config });
   }
-  await Promise.all(instances.map(async (i) => (i.vigil = await startVigil(i.dir, i.config))));
+  await Promise.all(instances.map(async (i) => everyVigil.push((i.vigil = await startVigil(i.dir, i.config)))));
 }, 300_000);
 afterAll(async () => {
+  // VIGIL_FAILOVER_LOGS=dir keeps every instance's log lines (with VIGIL_TEST_LOG_LEVEL=debug: each decision).
+  if (process.env.VIGIL_FAILOVER_LOGS) {
+    const { writeFileSync } = await import('node:fs');
+    for (const v of everyVigil) writeFileSync(`${process.env.VIGIL_FAILOVER_LOGS}/vigil-${v.child.pid}.jsonl`, v.logs.map((l) => JSON.stringify(l)).join('\n'));
+  }
   for (const n of nodes) await n.kill().catch(() => {});
   for (const i of instances) await i.vigil?.kill().catch(() => {});
   humans?.server.close();
@@ -114,7 +120,7 @@ describe.skipIf(!ENABLED)(`failover demo in HA: ${TRIALS} trials, the alerts lea
       });
       await fetch(`${standby.url}/demote`, { method: 'POST' });
       const dead = ran!;
-      restarting = startVigil(dead.dir, dead.config).then((v) => (dead.vigil = v));
+      restarting = startVigil(dead.dir, dead.config).then((v) => everyVigil.push((dead.vigil = v)));
     }
     await restarting;
     process.stdout.write(`failover HA: last heartbeat → promotion (ms): ${times.join(', ')}\n`);
