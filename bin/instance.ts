@@ -19,6 +19,7 @@ import {
   LoggingNotifier,
   loadRuleFiles,
   KafkaLeadership,
+  processorCaughtUp,
   KafkaHookReplica,
   hooksRouter,
   silencesRouter,
@@ -349,6 +350,20 @@ export class VigilInstance {
       sessionTimeoutMs: kafka.session_timeout,
       logger: this.logger.child({ component: 'ha' }),
       security: kafkaSecurity(kafka),
+      // An instance with a processor of its own (embedded HA) evaluates over what that processor
+      // stored: it may lead only once the processor has caught up with the bus.
+      readyToLead: this.processor
+        ? (signal) =>
+            processorCaughtUp({
+              brokers: kafka.brokers,
+              clientId: kafka.client_id,
+              security: kafkaSecurity(kafka),
+              groupId: this.config.processor.group_id ?? `${kafka.client_id}-processor`,
+              topics: [kafka.topics.logs, kafka.topics.metrics, kafka.topics.spans],
+              logger: this.logger.child({ component: 'ha' }),
+              signal,
+            })
+        : undefined,
     });
   }
 
