@@ -13,6 +13,7 @@ export type { NotificationPipeline } from './dispatch/notification-pipeline.ts';
 export { Dispatcher } from './dispatch/dispatcher.ts';
 export { silencesRouter } from './api/silences-router.ts';
 export { KafkaLeadership } from './ha/kafka-leadership.ts';
+export { processorCaughtUp } from './ha/processor-caught-up.ts';
 export { hooksRouter } from './api/hooks-router.ts';
 export { KafkaHookReplica } from './notify/hook/index.ts';
 export { hookName as hookNameOf } from './dispatch/notification-config.ts';

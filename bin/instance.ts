@@ -19,6 +19,7 @@ import {
   LoggingNotifier,
   loadRuleFiles,
   KafkaLeadership,
+  processorCaughtUp,
   KafkaHookReplica,
   hooksRouter,
   silencesRouter,
@@ -247,7 +248,10 @@ export class VigilInstance {
             clientId: kafka.client_id,
             topic: 'vigil_hook_ledger',
             logger: this.logger.child({ component: 'hooks' }),
-            onRecord: (record) => void pipeline.hookLedger.receive(record).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'replicated hook run not stored')),
+            onRecord: (record) => {
+              this.logger.debug({ component: 'hooks', key: record.key, outcome: record.outcome, instance: record.instance }, 'hook ledger record replicated');
+              void pipeline.hookLedger.receive(record).catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'replicated hook run not stored'));
+            },
           });
           await this.startComponent(replica);
           pipeline.hookLedger.replicate = (record) => replica.publish(record);
@@ -255,7 +259,11 @@ export class VigilInstance {
         }
         if (leadership) {
           // Every instance learns what any leader sent, so a new leader does not send it again.
-          leadership.onRecord = (record) => pipeline.dispatcher.log.merge(record);
+          const haLogger = this.logger.child({ component: 'ha' });
+          leadership.onRecord = (record) => {
+            haLogger.debug({ receiver: record.receiver, groupKey: record.groupKey, sentAt: record.sentAt }, 'notification log entry replicated');
+            pipeline.dispatcher.log.merge(record);
+          };
           pipeline.dispatcher.log.replicate = (record) => leadership.publish(record);
         }
         await this.startComponent(pipeline.dispatcher);
@@ -342,6 +350,20 @@ export class VigilInstance {
       sessionTimeoutMs: kafka.session_timeout,
       logger: this.logger.child({ component: 'ha' }),
       security: kafkaSecurity(kafka),
+      // An instance with a processor of its own (embedded HA) evaluates over what that processor
+      // stored: it may lead only once the processor has caught up with the bus.
+      readyToLead: this.processor
+        ? (signal) =>
+            processorCaughtUp({
+              brokers: kafka.brokers,
+              clientId: kafka.client_id,
+              security: kafkaSecurity(kafka),
+              groupId: this.config.processor.group_id ?? `${kafka.client_id}-processor`,
+              topics: [kafka.topics.logs, kafka.topics.metrics, kafka.topics.spans],
+              logger: this.logger.child({ component: 'ha' }),
+              signal,
+            })
+        : undefined,
     });
   }
 

@@ -1,7 +1,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { processorCaughtUp } from '../alerts/index.ts';
+import { silentLogger } from '../core/telemetry/index.ts';
 import { startKafka, type KafkaCluster } from '../scripts/kafka/broker.ts';
 import { eventually, startVigil, tempDir, type VigilProcess } from './support/vigil-process.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
@@ -72,4 +75,40 @@ describe('alerts HA through Kafka', () => {
     const rules = (await (await fetch(`${standby.api}/api/v1/alerts`)).json()) as any;
     expect(rules.data.alerts.filter((a: any) => a.state === 'firing')).toHaveLength(2); // it is evaluating
   }, 240_000);
+
+  // An embedded HA instance evaluates over what its own processor stored: one restarted with
+  // 14 s of heartbeats still on the bus once led at once and promoted a standby while the primary
+  // lived. It joins the leader group only when its processor group has committed (stored) what
+  // was on the bus when it started waiting.
+  it('an instance whose processor is behind the bus may not lead until the processor has stored what was there', async () => {
+    const client = new Kafka({ clientId: 'catch-up-test', brokers: [kafka.bootstrap], logLevel: logLevel.NOTHING });
+    const admin = client.admin();
+    const producer = client.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+    const topic = `catch-up-${Date.now()}`;
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }, { topic: `${topic}-empty`, numPartitions: 1 }], waitForLeaders: true });
+    await producer.send({ topic, messages: Array.from({ length: 8 }, (_, i) => ({ partition: i % 2, value: 'heartbeat' })) });
+    const ends = await admin.fetchTopicOffsets(topic);
+    const groupId = `${topic}-processors`;
+    const controller = new AbortController();
+    let mayLead = false;
+    const gate = processorCaughtUp({ brokers: [kafka.bootstrap], clientId: 'catch-up-test', groupId, topics: [topic, `${topic}-empty`], logger: silentLogger, pollMs: 100, signal: controller.signal }).then(() => (mayLead = true));
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      await sleep(1500);
+      expect(mayLead).toBe(false); // nothing stored yet
+      const [first, second] = ends;
+      await admin.setOffsets({ groupId, topic, partitions: [{ partition: first!.partition, offset: first!.high }] });
+      await sleep(1000);
+      expect(mayLead).toBe(false); // one partition stored, the other not
+      // What arrives meanwhile does not move the goal (it would never be reached under load).
+      await producer.send({ topic, messages: Array.from({ length: 8 }, (_, i) => ({ partition: i % 2, value: 'heartbeat' })) });
+      await admin.setOffsets({ groupId, topic, partitions: [{ partition: second!.partition, offset: second!.high }] });
+      await eventually(async () => mayLead, 10_000, 100);
+    } finally {
+      controller.abort();
+      await gate;
+      await Promise.all([admin.disconnect(), producer.disconnect()]);
+    }
+  }, 60_000);
 });

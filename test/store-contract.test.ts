@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertStore } from '../alerts/engine/alert-store.ts';
 import { ChdbStore, ClickHouseStore, migrate, type Store } from '../core/store/index.ts';
 import { spawnClickHouseHttpFake, type SpawnedClickHouseFake } from './support/clickhouse-http/spawn-fake.ts';
 
@@ -99,6 +100,19 @@ describe.each([
     await store.insertRows('otel_logs', rows);
     expect(await count('ServiceName = {s:String}', { s: `${_name}-twice` })).toBe(2);
     expect(await rollup(`${_name}-twice`)).toBe(2);
+  });
+
+  // A pending alert has no fired_at: written as '0', a ClickHouse server refused every insert of
+  // alert state (it reads DateTime64 text as ticks only with 19 digits), and no alert was announced.
+  it('keeps alert state, a pending alert without fired_at included', async () => {
+    const alerts = new AlertStore(store);
+    const at = Date.now();
+    const pending = { rule: 'Contract', group: 'g', fingerprint: 'fp-pending', labels: { host: 'a' }, annotations: {}, state: 'pending' as const, value: 1, activeAt: at, lastActiveAt: at };
+    const firing = { ...pending, fingerprint: 'fp-firing', state: 'firing' as const, firedAt: at + 1000 };
+    const transition = { at, rule: 'Contract', group: 'g', fingerprint: 'fp-pending', labels: { host: 'a' }, annotations: {}, from: 'inactive' as const, to: 'pending' as const, value: 1, activeAt: at };
+    await alerts.save({ group: 'g', at, dedupToken: `contract-${at}`, transitions: [transition], upserts: [pending, firing], removed: [] });
+    const loaded = (await alerts.load()).filter((a) => a.rule === 'Contract').sort((a, b) => a.fingerprint.localeCompare(b.fingerprint));
+    expect(loaded.map((a) => [a.fingerprint, a.state, a.firedAt])).toEqual([['fp-firing', 'firing', at + 1000], ['fp-pending', 'pending', undefined]]);
   });
 
   it('classifies failures by the shared table of codes', async () => {

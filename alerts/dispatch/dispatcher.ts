@@ -6,7 +6,7 @@ import type { Notifier } from '../engine/notifier.ts';
 import type { Inhibitor } from '../inhibit/inhibitor.ts';
 import type { NotificationLog } from '../notify/notification-log.ts';
 import type { Silences } from '../silence/silences.ts';
-import type { DispatchedAlert, Integration } from './group-message.ts';
+import type { DispatchedAlert, GroupMessage, Integration } from './group-message.ts';
 import { matchRoutes, type ResolvedRoute } from './route.ts';
 import { inTimeInterval, type TimeInterval } from './time-intervals.ts';
 
@@ -115,6 +115,7 @@ export class Dispatcher implements Notifier {
       if (alert.endsAt !== undefined) return; // resolved before it was ever grouped: nothing to say
       group = { key, route, labels, alerts: new Map(), nextFlush: this.clock.now() + route.groupWait };
       this.groups.set(key, group);
+      this.options.logger.debug({ group: key, receiver: route.receiver, groupWaitMs: route.groupWait }, 'alert group created');
     }
     group.alerts.set(alert.fingerprint, alert);
   }
@@ -138,6 +139,7 @@ export class Dispatcher implements Notifier {
     );
     const firing = visible.filter((a) => a.endsAt === undefined);
     const resolved = visible.filter((a) => a.endsAt !== undefined);
+    this.options.logger.debug({ group: group.key, alerts: all.length, firing: firing.length, resolved: resolved.length, hidden: all.length - visible.length }, 'alert group flush');
     const hash = createHash('sha256').update(`${firing.map((a) => a.fingerprint).sort().join(',')}|${resolved.map((a) => a.fingerprint).sort().join(',')}`).digest('hex').slice(0, 16);
     const receiver = group.route.receiver;
     const muted = group.route.muteTimeIntervals.some((name) => {
@@ -151,18 +153,31 @@ export class Dispatcher implements Notifier {
       if (alerts.length === 0) continue;
       const changed = last?.hash !== hash;
       const repeatDue = firing.length > 0 && (!last || now - last.sentAt >= group.route.repeatInterval);
-      if (!changed && !repeatDue) continue;
-      if (!changed && firing.length === 0) continue;
+      const due = changed || repeatDue;
+      if (!due && !integration.decidesPerIncident) {
+        this.options.logger.debug({ group: group.key, integration: logName, lastSentAt: last?.sentAt, hash }, 'notification already sent (notification log)');
+        continue;
+      }
+      const message: GroupMessage = {
+        receiver,
+        groupKey: group.key,
+        groupLabels: group.labels,
+        status: firing.length > 0 ? 'firing' : 'resolved',
+        alerts,
+        externalURL: this.options.externalUrl,
+      };
       const status = this.status.get(receiver)!;
-      try {
-        await integration.notify({
-          receiver,
-          groupKey: group.key,
-          groupLabels: group.labels,
-          status: firing.length > 0 ? 'firing' : 'resolved',
-          alerts,
-          externalURL: this.options.externalUrl,
+      if (!due) {
+        // Nothing new for the log; the integration's own record says whether an incident is new.
+        await integration.notify(message).catch((err: unknown) => {
+          // Repeats every group_interval while it lasts: logged when the error changes.
+          if (status.lastError !== (err as Error).message) this.options.logger.warn({ receiver, integration: integration.name, err: (err as Error).message }, 'integration failed');
+          status.lastError = (err as Error).message;
         });
+        continue;
+      }
+      try {
+        await integration.notify(message);
         status.sent += 1;
         selfMetrics.notification(integration.name, 'sent');
         status.lastSentAt = now;

@@ -23,6 +23,13 @@ export interface GroupMessage {
 export interface Integration {
   readonly name: string;
   readonly sendResolved: boolean;
+  /**
+   * Set by integrations that keep their own record per incident (a failover hook's ledger, keyed
+   * by fingerprint and startsAt). The notification log only knows a group's fingerprints: a new
+   * incident of the same alerts (it resolved and fired again, or a new HA leader re-detected it)
+   * looks already sent to it. Such integrations get every flush and decide for themselves.
+   */
+  readonly decidesPerIncident?: boolean;
   notify(message: GroupMessage): Promise<void>;
 }
 

@@ -2,8 +2,12 @@ import type { Store } from '../../core/store/index.ts';
 import type { AlertInstance } from './alert-instance.ts';
 import type { StateBatch } from './transition-outbox.ts';
 
-/** DateTime64(9) columns are written as integer nanoseconds: exact for any millisecond time. */
-const ns = (ms: number | undefined) => (ms === undefined ? '0' : `${Math.round(ms)}000000`);
+/**
+ * DateTime64(9) columns are written as integer nanoseconds: exact for any millisecond time. A
+ * ClickHouse server reads a text value as ticks only when it has 19 digits ('0', for a pending
+ * alert's fired_at, failed every insert through the HTTP store), hence the padding.
+ */
+const ns = (ms: number | undefined) => `${ms === undefined ? 0 : Math.round(ms)}000000`.padStart(19, '0');
 /** Read back as integer milliseconds: nanoseconds do not fit a double exactly (2^53 < 1.7e18). */
 const ms = (value: unknown) => {
   const n = Number(value ?? 0);

@@ -172,6 +172,7 @@ export class AlertsEngine {
       this.options.logger.info('took over alert evaluation; reloading alert state');
     }
     await this.load();
+    this.options.logger.info({ restored: this.alerts().length, firing: this.alerts().filter((a) => a.state === 'firing').length }, 'alert evaluation term begins');
     const restored = this.alerts()
       .filter((a) => a.state === 'firing')
       .map((a): AlertTransition => ({ at: this.clock.now(), rule: a.rule, group: a.group, fingerprint: a.fingerprint, labels: a.labels, annotations: a.annotations, from: 'firing', to: 'firing', value: a.value, activeAt: a.activeAt, firedAt: a.firedAt }));
@@ -206,7 +207,9 @@ export class AlertsEngine {
       const ruleStarted = performance.now();
       try {
         const samples = await queryRule(this.options.store, slot.rule, now, timeoutMs);
-        steps.push({ slot, step: slot.state.apply(samples, now), ms: performance.now() - ruleStarted });
+        const step = slot.state.apply(samples, now);
+        steps.push({ slot, step, ms: performance.now() - ruleStarted });
+        if (step.transitions.length > 0) this.options.logger.debug({ group: name, rule: slot.rule.alert, samples: samples.length, transitions: step.transitions.map((t) => `${t.fingerprint}:${t.from}->${t.to}`) }, 'rule evaluated');
       } catch (err) {
         this.fail(slot, now, performance.now() - ruleStarted, (err as Error).message);
       }

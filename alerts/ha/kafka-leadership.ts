@@ -14,6 +14,11 @@ export interface KafkaLeadershipOptions {
   logger: Logger;
   /** TLS and SASL, as for the bus (bus.kafka.tls, bus.kafka.sasl). */
   security?: KafkaSecurity;
+  /**
+   * Resolves when this instance may compete for leadership (its processor has stored what is on
+   * the bus); until then it stays out of the leader group. Resolving after `signal` aborted is fine.
+   */
+  readyToLead?: (signal: AbortSignal) => Promise<void>;
 }
 
 export interface LogRecord {
@@ -35,6 +40,8 @@ export class KafkaLeadership {
   private logConsumer: Consumer | undefined;
   private producer: Producer | undefined;
   private leader = false;
+  private joining: Promise<void> | undefined;
+  private readonly stopping = new AbortController();
 
   /** Receives every notification-log entry, this instance's and the others'. */
   onRecord: (record: LogRecord) => void = () => {};
@@ -48,7 +55,7 @@ export class KafkaLeadership {
   }
 
   async start(): Promise<void> {
-    if (this.leaderConsumer) return;
+    if (this.producer) return;
     const admin = this.kafka.admin();
     await admin.connect();
     const existing = new Set(await admin.listTopics());
@@ -73,6 +80,14 @@ export class KafkaLeadership {
       },
     });
 
+    // Joining waits (in the background: startup is not held up) until this instance may lead.
+    this.joining = (async () => {
+      await this.options.readyToLead?.(this.stopping.signal);
+      if (!this.stopping.signal.aborted) await this.joinLeaderGroup();
+    })().catch((err: unknown) => this.options.logger.error({ err: (err as Error).message }, 'could not join the alerts leader group'));
+  }
+
+  private async joinLeaderGroup(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
@@ -107,6 +122,8 @@ export class KafkaLeadership {
 
   async shutdown(): Promise<void> {
     this.leader = false;
+    this.stopping.abort();
+    await this.joining;
     const { leaderConsumer, logConsumer, producer } = this;
     this.leaderConsumer = this.logConsumer = this.producer = undefined;
     await leaderConsumer?.disconnect().catch(() => {});

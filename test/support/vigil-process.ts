@@ -33,7 +33,7 @@ export async function startVigil(
   const child = spawn(
     process.execPath,
     [join(ROOT, 'bin/vigil.cjs'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--http-port', '0'],
-    { cwd: ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';

@@ -64,9 +64,9 @@ beforeEach(async () => {
 
 const started = () => (existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((r) => r.phase === 'start') : []);
 
-function pipeline(hook: Record<string, unknown>, extra: { webhook?: boolean } = {}) {
+function pipeline(hook: Record<string, unknown>, extra: { webhook?: boolean; repeat?: string } = {}) {
   const config = notificationConfigSchema.parse({
-    route: { receiver: 'failover', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: '1m' },
+    route: { receiver: 'failover', group_by: ['...'], group_wait: '0s', group_interval: '1s', repeat_interval: extra.repeat ?? '1m' },
     receivers: [
       {
         name: 'failover',
@@ -154,6 +154,40 @@ describe('exactly once per incident', () => {
     const [row] = await readHookRuns(store);
     expect(row).toMatchObject({ outcome: 'unknown', instance: 'dead-host:1' });
     expect(row!.error).toContain('not repeated');
+  });
+
+  // The notification log knows a group's fingerprints, not its incidents: within repeat_interval
+  // a new incident of the same alert looked already sent, and never reached the hook.
+  it('a new incident of the same alert reaches the hook within repeat_interval: it fired again after resolving', async () => {
+    const p = pipeline({}, { repeat: '4h' });
+    const first = alert({ host: 'db-4' });
+    await p.dispatcher.notify([first]);
+    await step(p.dispatcher, 2 * S);
+    await p.dispatcher.notify([alert({ host: 'db-4' }, { to: 'resolved', startsAt: first.firedAt })]);
+    await step(p.dispatcher, 2 * S);
+    clock.advance(30 * M); // past the 10 m cooldown, well within the 4 h repeat_interval
+    await p.dispatcher.notify([alert({ host: 'db-4' })]);
+    await step(p.dispatcher, 2 * S);
+    expect(started()).toHaveLength(2);
+    expect(await outcomes()).toEqual(['ok', 'ok']);
+  });
+
+  it('a new HA leader that re-detects a taken incident records it as taken (skipped_cooldown), though the notification log says sent', async () => {
+    // The old leader ran the hook; its ledger records and notification log entries reached the
+    // store the new leader reads (with embedded stores, through Kafka: the same entries).
+    const old = pipeline({}, { repeat: '1h' });
+    const incident = alert({ host: 'db-5' });
+    await old.dispatcher.notify([incident]);
+    await step(old.dispatcher, 2 * S);
+    expect(started()).toHaveLength(1);
+    clock.advance(8 * S);
+    // The new leader evaluates afresh: the same alert (same fingerprint, same group), a new startsAt.
+    const successor = pipeline({}, { repeat: '1h' });
+    await successor.dispatcher.log.load();
+    await successor.dispatcher.notify([alert({ host: 'db-5' })]);
+    await step(successor.dispatcher, 3 * S);
+    expect(started()).toHaveLength(1);
+    expect(await outcomes()).toEqual(['ok', 'skipped_cooldown']);
   });
 
   it('resolved hooks are keyed apart and run once on resolution', async () => {

@@ -42,11 +42,14 @@ export function describeOutcome(hook: string, record: Pick<HookRunRecord, 'outco
 export class HookIntegration implements Integration {
   readonly name = 'hook';
   readonly sendResolved: boolean;
+  /** Its ledger, keyed by incident, decides; the notification log cannot tell incidents apart. */
+  readonly decidesPerIncident = true;
   private readonly clock: Clock;
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   /** Guard and claim happen one alert at a time, so caps see every earlier claim. */
   private deciding: Promise<unknown> = Promise.resolve();
+  private claimError: string | undefined;
 
   constructor(private readonly options: HookIntegrationOptions) {
     this.clock = options.clock ?? systemClock;
@@ -68,8 +71,13 @@ export class HookIntegration implements Integration {
   async notify(message: GroupMessage): Promise<void> {
     const { ledger } = this.options;
     await ledger.load(this.clock.now());
+    // The dispatcher hands over every flush (decidesPerIncident): one whose incidents are all
+    // decided costs a lookup, not a Kafka round trip.
+    if (!message.alerts.some((a) => this.undecided(a))) return;
     // In HA, what the previous leader claimed must be known before deciding anything.
+    const catchUpStarted = performance.now();
     await ledger.catchUp?.();
+    this.options.logger.debug({ alerts: message.alerts.length, catchUpMs: Math.round(performance.now() - catchUpStarted) }, 'hook deciding');
     // The storm guard counts every firing alert routed here (the dispatcher knows them all; a
     // message may hold only one group's, and resolved alerts never reach a firing-only hook).
     const firing = this.options.firingRoutedHere?.() ?? message.alerts.filter((a) => statusOf(a) === 'firing').length;
@@ -89,6 +97,13 @@ export class HookIntegration implements Integration {
       await ledger.markUnknown(record, this.clock.now()).catch((err: unknown) => this.options.logger.error({ hook: name, err: (err as Error).message }, 'could not record unknown outcome'));
       this.announce(alert, ledger.get(record.key)!);
     }
+  }
+
+  /** An incident to decide here: no record yet (and a status this hook acts on), or a claim another instance left running. */
+  private undecided(alert: DispatchedAlert): boolean {
+    const { ledger, name, config } = this.options;
+    const record = ledger.get(idempotencyKey(name, alert));
+    return record ? record.outcome === 'running' && record.instance !== ledger.instance : config.on.includes(statusOf(alert));
   }
 
   /** Route: alerts whose status this hook acts on and whose incident nobody has decided yet. */
@@ -164,11 +179,14 @@ export class HookIntegration implements Integration {
       try {
         await ledger.write(record);
       } catch (err) {
-        // Without a durable record there is no exactly-once: do not act, and say so.
-        this.options.logger.error({ hook: name, key, err: (err as Error).message }, 'hook not run: its idempotency record could not be written');
+        // Without a durable record there is no exactly-once: do not act, and say so. The next
+        // flush tries again; an outage is logged as it starts, not at every try.
+        if (this.claimError !== (err as Error).message) this.options.logger.error({ hook: name, key, err: (err as Error).message }, 'hook not run: its idempotency record could not be written');
+        this.claimError = (err as Error).message;
         this.annotate(alert, `${name}: not run (idempotency record could not be written)`);
         return undefined;
       }
+      this.claimError = undefined;
       return record;
     });
     this.deciding = next.catch(() => undefined);

@@ -86,6 +86,9 @@ export class HookLedger {
     this.loaded ??= (async () => {
       const rows = await this.store.query<Row>(`SELECT ${FIELDS} FROM vigil_hook_runs FINAL`);
       for (const row of rows) this.merge(recordOfRow(row));
+      // In HA the outcome may be on Kafka and not yet in this store (its instance was killed
+      // between the two writes, or this one was down): read it before calling a claim orphaned.
+      await this.catchUp?.();
       for (const record of [...this.records.values()]) if (record.outcome === 'running') await this.markUnknown(record, now);
     })().catch((err: unknown) => {
       this.loaded = undefined;
