@@ -1,76 +1,62 @@
 /**
- * npm run bench:ingest -- [--records N] [--batch B] [--concurrency C (clients sending at once, default 16)]
- *                          [--self-telemetry on|off (vigil's own metrics and traces; default on, as users run it)]
- *                          [--protocol http|grpc (OTLP/HTTP protobuf on 4318, or OTLP/gRPC on 4317; default http)]
+ * npm run bench:ingest -- [--records N (default 200000)] [--per-request R (records per request, default 1000; --batch is the old name)]
+ *                          [--clients C (clients sending at once, default 16; --concurrency is the old name)]
+ *                          [--bodies realistic|random (random: incompressible 400 B bodies; default realistic)]
+ *                          [--self-telemetry on|off (default on, as users run it)] [--protocol http|grpc (default http)]
+ *                          [--latency-seconds S (length of the paced phase, default 5)]
+ *                          [--max-delay D (processor.batch.max_delay, e.g. 5ms; default: vigil's own)]
+ *                          [--vigil-root DIR (run `vigil start` from another checkout, e.g. a worktree of main, to compare code)]
  *
- * Sends N realistic OTLP log records (~400 B, a handful of attributes) through `vigil start`
- * over OTLP/HTTP protobuf (or OTLP/gRPC) and prints JSON: sustained records/s, p50/p99 request-to-queryable
- * latency at half that rate (a 200 means inserted, so queryable), vigil's CPU-seconds per
- * million records and peak RSS, and in the same run the chDB engine's own insert rate for the
- * same rows (the ceiling on this machine).
+ * Sends N OTLP log records (~400 B each, a handful of attributes) through `vigil start` and prints
+ * ONE JSON object (one line): sustained records/s with C clients; vigil's CPU per million records
+ * split into the JavaScript side and the embedded engine (by thread, see thread-cpu.ts); peak RSS;
+ * p50/p99 request-to-queryable at half the sustained rate (a 200 means inserted, so queryable).
+ * The reference, in the same run: the engine alone inserting the same rows pre-encoded as
+ * RowBinary (encoding before the clock), at 20,000 rows per insert (processor.batch.max_rows,
+ * vigil's largest) and at vigil's own mean insert size in the run (at most 50 inserts of each).
  */
+import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeProtobuf, requestToRows, type ExportLogsServiceRequest } from '../../core/model/index.ts';
-import { ChdbStore, migrate } from '../../core/store/index.ts';
-import { startVigil, tempDir } from '../../test/support/vigil-process.ts';
+import { encodeProtobuf, requestToRows } from '../../core/model/index.ts';
+import { engineBaseline } from './engine-baseline.ts';
 import { grpcLogSender } from './grpc-log-sender.ts';
+import { logRequest, type BodyKind } from './log-requests.ts';
 import { procUsage } from './proc-usage.ts';
+import { threadCpu, threadCpuSince } from './thread-cpu.ts';
 
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '200000' },
-    batch: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '16' },
+    'per-request': { type: 'string' },
+    batch: { type: 'string' },
+    clients: { type: 'string' },
+    concurrency: { type: 'string' },
+    bodies: { type: 'string', default: 'realistic' },
     'self-telemetry': { type: 'string', default: 'on' },
     protocol: { type: 'string', default: 'http' },
+    'latency-seconds': { type: 'string', default: '5' },
+    'vigil-root': { type: 'string' },
+    'max-delay': { type: 'string' },
   },
 });
 const total = Number(values.records);
-const batch = Number(values.batch);
-const concurrency = Number(values.concurrency);
+const perRequest = Number(values['per-request'] ?? values.batch ?? 1000);
+const clients = Number(values.clients ?? values.concurrency ?? 16);
+const bodies: BodyKind = values.bodies === 'random' ? 'random' : 'realistic';
 const protocol = values.protocol === 'grpc' ? 'grpc' : 'http';
+const selfTelemetry = values['self-telemetry'] !== 'off';
+const MAX_ROWS = 20_000; // processor.batch.max_rows default
+const vigilRoot = resolve(values['vigil-root'] ?? resolve(import.meta.dirname, '../..'));
+const { startVigil, tempDir } = (await import(`${vigilRoot}/test/support/vigil-process.ts`)) as typeof import('../../test/support/vigil-process.ts');
+const commit = execFileSync('git', ['-C', vigilRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+const loadAtStart = loadavg().map((n) => Number(n.toFixed(2)));
 
-const WORDS = ['GET', 'POST', '/api/orders', '/api/users', 'completed', 'failed', 'in', 'ms', 'status', 'upstream', 'cache', 'miss'];
-function request(seq: number, count: number): ExportLogsServiceRequest {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  return {
-    resourceLogs: [
-      {
-        resource: {
-          attributes: [
-            { key: 'service.name', value: { stringValue: `svc-${seq % 8}` } },
-            { key: 'host.name', value: { stringValue: `node-${seq % 16}` } },
-            { key: 'k8s.pod.name', value: { stringValue: `pod-${seq % 64}-7f9c6d5b8-x2x9k` } },
-          ],
-        },
-        scopeLogs: [
-          {
-            scope: { name: 'bench', version: '1.0.0' },
-            logRecords: Array.from({ length: count }, (_, i) => ({
-              timeUnixNano: String(now + BigInt(i)),
-              severityNumber: i % 10 === 0 ? 17 : 9,
-              severityText: i % 10 === 0 ? 'ERROR' : 'INFO',
-              body: {
-                stringValue: `${WORDS[i % 12]} ${WORDS[(i * 7) % 12]} request ${seq}-${i} ${WORDS[(i * 3) % 12]} in ${i % 997} ms; user=${(i * 31) % 10007} trace=${(seq * 1000 + i).toString(16).padStart(16, '0')} region=eu-west-1 az=b`,
-              },
-              attributes: [
-                { key: 'http.method', value: { stringValue: i % 2 ? 'GET' : 'POST' } },
-                { key: 'http.status_code', value: { intValue: i % 10 === 0 ? 500 : 200 } },
-                { key: 'http.route', value: { stringValue: `/api/v1/orders/${i % 50}` } },
-                { key: 'duration_ms', value: { doubleValue: (i % 997) + 0.25 } },
-              ],
-              traceId: Buffer.alloc(16, i % 256),
-              spanId: Buffer.alloc(8, i % 256),
-            })),
-          },
-        ],
-      },
-    ],
-  };
-}
-
-const requests = Array.from({ length: Math.ceil(total / batch) }, (_, i) => Buffer.from(encodeProtobuf('logs', request(i, Math.min(batch, total - i * batch)))));
+// The same request objects feed vigil (as protobuf) and the engine reference (as rows).
+const decoded = Array.from({ length: Math.ceil(total / perRequest) }, (_, i) => logRequest(i, Math.min(perRequest, total - i * perRequest), bodies));
+const requests = decoded.map((r) => Buffer.from(encodeProtobuf('logs', r)));
 const bytesPerRecord = requests.reduce((n, r) => n + r.length, 0) / total;
 
 async function sendHttp(otlp: string, body: Buffer): Promise<number> {
@@ -84,75 +70,111 @@ async function sendHttp(otlp: string, body: Buffer): Promise<number> {
   }
 }
 
+/** Sum and count of the vigil.store.insert.rows histogram for otel_logs, from vigil's /metrics. */
+async function insertRowsHistogram(api: string): Promise<{ sum: number; count: number } | undefined> {
+  if (!selfTelemetry) return undefined;
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const pick = (suffix: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(`vigil_store_insert_rows_${suffix}`) && l.includes('otel_logs') && l.includes('"ok"'))
+      .reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+  return { sum: pick('sum'), count: pick('count') };
+}
+
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 const dir = tempDir('bench');
-const selfTelemetry = values['self-telemetry'] !== 'off';
-const vigil = await startVigil(dir, { log_level: 'warn', collector: { hostmetrics: { enabled: false } }, telemetry: { enabled: selfTelemetry } });
+const vigil = await startVigil(dir, {
+  log_level: 'warn',
+  collector: { hostmetrics: { enabled: false } },
+  telemetry: { enabled: selfTelemetry },
+  ...(values['max-delay'] ? { processor: { batch: { max_delay: values['max-delay'] } } } : {}),
+});
 const pid = vigil.child.pid!;
 const grpc = protocol === 'grpc' ? grpcLogSender(String(vigil.logs.find((l) => l.msg === 'vigil started')?.otlpGrpc)) : undefined;
-const send = (otlp: string, body: Buffer) => (grpc ? grpc.send(body) : sendHttp(otlp, body));
-const before = procUsage(pid);
+const send = (body: Buffer) => (grpc ? grpc.send(body) : sendHttp(vigil.otlp, body));
 
-// Phase 1: as fast as the pipeline takes it.
+// Phase 1: as fast as the pipeline takes it, `clients` requests at a time.
+const histogramBefore = await insertRowsHistogram(vigil.api);
+const cpuBefore = threadCpu(pid);
 let next = 0;
 const t0 = performance.now();
 await Promise.all(
-  Array.from({ length: concurrency }, async () => {
-    while (next < requests.length) await send(vigil.otlp, requests[next++]!);
+  Array.from({ length: clients }, async () => {
+    while (next < requests.length) await send(requests[next++]!);
   }),
 );
 const seconds = (performance.now() - t0) / 1000;
-const after = procUsage(pid);
+const cpu = threadCpuSince(cpuBefore, threadCpu(pid));
+const histogramAfter = await insertRowsHistogram(vigil.api);
 const rate = total / seconds;
+const meanRowsPerInsert =
+  histogramBefore && histogramAfter && histogramAfter.count > histogramBefore.count
+    ? Math.round((histogramAfter.sum - histogramBefore.sum) / (histogramAfter.count - histogramBefore.count))
+    : undefined;
 
-// Phase 2: latency at half the sustained rate, paced.
-const paced = requests.slice(0, Math.min(requests.length, 100));
-const interval = (batch / (rate / 2)) * 1000;
+// Phase 2: latency at half the sustained rate, paced, for --latency-seconds (at least 50 requests).
+const interval = (perRequest / (rate / 2)) * 1000;
+const pacedCount = Math.min(requests.length, Math.max(50, Math.round((Number(values['latency-seconds']) * 1000) / interval)));
 const latencies: number[] = [];
-await Promise.all(paced.map((body, i) => new Promise<void>((res) => setTimeout(async () => {
-  latencies.push(await send(vigil.otlp, body));
-  res();
-}, i * interval))));
+await Promise.all(
+  requests.slice(0, pacedCount).map(
+    (body, i) =>
+      new Promise<void>((res, rej) =>
+        setTimeout(() => send(body).then((ms) => void latencies.push(ms), rej).then(res), i * interval),
+      ),
+  ),
+);
 latencies.sort((a, b) => a - b);
 
 grpc?.close();
+const peakRssMb = Math.round(procUsage(pid).peakRssMb);
 const [stored] = await vigil.query<{ n: string }>('SELECT count() AS n FROM otel_logs');
 await vigil.stop();
 rmSync(dir, { recursive: true, force: true });
+const resent = decoded.slice(0, pacedCount).reduce((n, r) => n + r.resourceLogs![0]!.scopeLogs![0]!.logRecords!.length, 0);
 
-// Baseline in the same run: the engine alone inserting the same rows, JS work excluded.
-const engineDir = tempDir('bench-engine');
-const engine = new ChdbStore({ path: engineDir });
-await engine.start();
-await migrate(engine, { database: 'default', ttlDays: 30 });
-const rowBatches = requests.map((_, i) => requestToRows('logs', request(i, Math.min(batch, total - i * batch)))[0]!.rows);
-const grouped: object[][] = [];
-for (let i = 0; i < rowBatches.length; i += 20) grouped.push(rowBatches.slice(i, i + 20).flat());
-const e0 = performance.now();
-for (const rows of grouped) await engine.insertRows('otel_logs', rows);
-const engineSeconds = (performance.now() - e0) / 1000;
-await engine.shutdown();
-rmSync(engineDir, { recursive: true, force: true });
-const engineRate = total / engineSeconds;
+// The reference, after vigil has stopped so the two never share the cores.
+const rows = decoded.flatMap((r) => requestToRows('logs', r)[0]!.rows);
+const engineSizes = [MAX_ROWS, ...(meanRowsPerInsert && meanRowsPerInsert !== MAX_ROWS ? [meanRowsPerInsert] : [])];
+const engine = await engineBaseline('otel_logs', rows, engineSizes, 50);
+const perMillion = (s: number) => Number(((s / total) * 1e6).toFixed(1));
+const ratio = (engineRate: number) => Number((rate / engineRate).toFixed(2));
+const jsPerMillion = perMillion(cpu.jsSeconds);
+const p99 = Math.round(percentile(latencies, 99));
 
 process.stdout.write(
-  JSON.stringify(
-    {
-      records: total,
-      self_telemetry: selfTelemetry,
-      protocol,
-      // Phase 1 sends every record once; the latency phase resends the first requests.
-      stored_exact: Number(stored!.n) === total + paced.reduce((n, _, i) => n + Math.min(batch, total - i * batch), 0),
-      bytes_per_record_protobuf: Math.round(bytesPerRecord),
+  JSON.stringify({
+    vigil_commit: commit,
+    records: total,
+    records_per_request: perRequest,
+    clients,
+    bodies,
+    protocol,
+    self_telemetry: selfTelemetry,
+    max_delay: values['max-delay'] ?? 'default',
+    bytes_per_record_protobuf: Math.round(bytesPerRecord),
+    load_average_at_start: loadAtStart,
+    load_average_at_end: loadavg().map((n) => Number(n.toFixed(2))),
+    vigil: {
       records_per_second: Math.round(rate),
-      engine_alone_records_per_second: Math.round(engineRate),
-      ratio_to_engine: Number((rate / engineRate).toFixed(2)),
-      vigil_cpu_seconds_per_million: Number((((after.cpuSeconds - before.cpuSeconds) / total) * 1e6).toFixed(1)),
-      vigil_peak_rss_mb: Math.round(after.peakRssMb),
-      latency_at_half_rate_ms: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
+      cpu_seconds_per_million: { total: perMillion(cpu.totalSeconds), js: jsPerMillion, engine: perMillion(cpu.engineSeconds) },
+      cpu_seconds_by_thread_name: cpu.byName,
+      mean_rows_per_insert: meanRowsPerInsert ?? null,
+      peak_rss_mb: peakRssMb,
+      latency_at_half_rate_ms: { p50: Math.round(percentile(latencies, 50)), p99, requests: latencies.length },
+      // Phase 1 sends every record once; the latency phase resends the first requests.
+      stored_exact: Number(stored!.n) === total + resent,
     },
-    null,
-    2,
-  ) + '\n',
+    engine_pre_encoded: engine.map((e) => ({ rows_per_insert: e.rowsPerInsert, rows_per_second: e.rowsPerSecond, cpu_seconds_per_million: e.cpuSecondsPerMillion })),
+    ratio_to_engine: ratio(engine[0]!.rowsPerSecond),
+    ratio_to_engine_same_insert_size: engine[1] ? ratio(engine[1].rowsPerSecond) : null,
+    goals: {
+      ratio_at_least_0_6: ratio(engine[0]!.rowsPerSecond) >= 0.6,
+      js_at_most_4_cpu_s_per_million: jsPerMillion <= 4,
+      p99_at_half_rate_at_most_1_s: p99 <= 1000,
+      peak_rss_at_most_400_mb: peakRssMb <= 400,
+    },
+  }) + '\n',
 );
