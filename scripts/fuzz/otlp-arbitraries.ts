@@ -34,6 +34,8 @@ const { anyValue } = fc.letrec<{ anyValue: object; keyValue: object }>((tie) => 
     fc.record({ arrayValue: fc.record({ values: fc.array(tie('anyValue'), { maxLength: 3 }) }) }),
     fc.record({ kvlistValue: fc.record({ values: fc.array(tie('keyValue'), { maxLength: 3 }) }) }),
     fc.constant({}),
+    // Several members of the oneof at once: protobufjs keeps them all, the reference prefers one.
+    fc.record({ stringValue: text, intValue: int64, doubleValue: double, boolValue: fc.boolean(), bytesValue: fc.uint8Array({ maxLength: 3 }) }, { requiredKeys: [] }),
   ),
   keyValue: fc.record({ key, value: tie('anyValue') }, { requiredKeys: [] }),
 }));
