@@ -92,9 +92,16 @@ export class AttributeWriter {
       return;
     }
     this.scanValue(start, end);
-    if (this.kind === STRING) w.stringFrom(this.r.buf, this.vs, this.ve);
-    else if (this.kind === NONE) w.varUInt(0);
-    else w.string(this.scannedText(0));
+    const kind = this.kind;
+    if (kind === STRING) w.stringFrom(this.r.buf, this.vs, this.ve);
+    else if (kind === NONE) w.varUInt(0);
+    else if (kind === INT) {
+      const r = this.r;
+      r.pos = this.vs;
+      r.varint64();
+      if (r.hi === 0) w.decimal(r.lo);
+      else w.string(int64Text(r.lo, r.hi));
+    } else w.string(this.scannedText(0));
   }
 
   /** Walks one AnyValue without writing it. */

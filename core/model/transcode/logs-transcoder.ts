@@ -39,8 +39,7 @@ export class LogsTranscoder {
           const end = sl.itemEnd(F.scopeX.items, i);
           const rec = this.record;
           rec.scan(r, start, end);
-          const at = `resourceLogs[${ri}].scopeLogs[${si}].logRecords[${i}]`;
-          const problem = this.check(ctx, at);
+          const problem = this.check(ctx, ri, si, i);
           if (problem) {
             ctx.reject(problem);
             checkMessageAs('LogRecord', r, start, end);
@@ -72,7 +71,12 @@ export class LogsTranscoder {
   }
 
   /** checkLogRecord's checks, in its order (value depth is left to the writer, which hands deep values to the reference). */
-  private check(ctx: TranscodeContext, at: string): Problem | undefined {
+  private check(ctx: TranscodeContext, ri: number, si: number, i: number): Problem | undefined {
+    // Checked without the record's path first; the path is spelled out only for a record that fails.
+    return this.fullCheck(ctx, '') && this.fullCheck(ctx, `resourceLogs[${ri}].scopeLogs[${si}].logRecords[${i}]`);
+  }
+
+  private fullCheck(ctx: TranscodeContext, at: string): Problem | undefined {
     const { r, limits } = ctx;
     const rec = this.record;
     const buf = r.buf;

@@ -82,14 +82,15 @@ export class MetricsTranscoder {
         w.bytes(resource.serviceName);
         const common = w.take();
         for (let mi = 0; mi < sm.counts[F.scopeX.items]!; mi++) {
-          records += this.transcodeMetric(ctx, outputs, common, sm.itemStart(F.scopeX.items, mi), sm.itemEnd(F.scopeX.items, mi), `resourceMetrics[${ri}].scopeMetrics[${si}].metrics[${mi}]`);
+          const path = () => `resourceMetrics[${ri}].scopeMetrics[${si}].metrics[${mi}]`;
+          records += this.transcodeMetric(ctx, outputs, common, sm.itemStart(F.scopeX.items, mi), sm.itemEnd(F.scopeX.items, mi), path);
         }
       }
     }
     return { tables: outputs.filter((o) => o.rows > 0).map((o) => o.finish()), records };
   }
 
-  private transcodeMetric(ctx: TranscodeContext, outputs: TableOutput[], common: Buffer, start: number, end: number, path: string): number {
+  private transcodeMetric(ctx: TranscodeContext, outputs: TableOutput[], common: Buffer, start: number, end: number, path: () => string): number {
     const { r } = ctx;
     const metric = this.metric;
     metric.scan(r, start, end);
@@ -119,7 +120,8 @@ export class MetricsTranscoder {
       const ps = data.itemStart(F.Data.dataPoints, p);
       const pe = data.itemEnd(F.Data.dataPoints, p);
       point.scan(r, ps, pe);
-      const problem = this.check(ctx, kind, `${path}.${kind.name}.dataPoints[${p}]`);
+      // Checked without the point's path first; the path is spelled out only for a point that fails.
+      const problem = this.check(ctx, kind, '') && this.check(ctx, kind, `${path()}.${kind.name}.dataPoints[${p}]`);
       if (problem) {
         ctx.reject(problem);
         checkMessageAs(kind.point, r, ps, pe);

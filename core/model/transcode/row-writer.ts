@@ -96,8 +96,28 @@ export class RowWriter {
   }
 
   bytes(src: Buffer): void {
-    this.reserve(src.length);
-    this.offset += src.copy(this.buf, this.offset);
+    const length = src.length;
+    this.reserve(length);
+    if (length < 64) {
+      const buf = this.buf;
+      let o = this.offset;
+      for (let i = 0; i < length; i++) buf[o++] = src[i]!;
+      this.offset = o;
+    } else this.offset += src.copy(this.buf, this.offset);
+  }
+
+  /** A non-negative integer below 2^32 as its decimal text (what String(n) gives), length-prefixed. */
+  decimal(value: number): void {
+    let digits = 1;
+    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    this.reserve(digits + 1);
+    this.buf[this.offset++] = digits;
+    let v = value;
+    for (let i = digits - 1; i >= 0; i--) {
+      this.buf[this.offset + i] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    this.offset += digits;
   }
 
   uint8(value: number): void {

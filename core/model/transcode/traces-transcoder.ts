@@ -45,7 +45,8 @@ export class TracesTranscoder {
           const start = ss.itemStart(F.scopeX.items, i);
           const end = ss.itemEnd(F.scopeX.items, i);
           this.span.scan(r, start, end);
-          const problem = this.check(ctx, `resourceSpans[${ri}].scopeSpans[${si}].spans[${i}]`);
+          // Checked without the record's path first; the path is spelled out only for a record that fails.
+          const problem = this.check(ctx, '') && this.check(ctx, `resourceSpans[${ri}].scopeSpans[${si}].spans[${i}]`);
           if (problem) {
             ctx.reject(problem);
             checkMessageAs('Span', r, start, end);

@@ -14,13 +14,20 @@ export class TranscodeContext {
   private readonly scope = new MessageScan('InstrumentationScope');
 
   /** Rejected records in order; counted into the caller's tally only once the whole request is transcoded. */
-  readonly rejected: Problem[] = [];
+  rejected: Problem[] = [];
 
   constructor(
     readonly r: WireReader,
-    readonly limits: RecordLimits,
+    public limits: RecordLimits,
   ) {
     this.attrs = new AttributeWriter(r);
+  }
+
+  /** Starts on the next request (the context and its scratch space are reused). */
+  reset(bytes: Buffer, limits: RecordLimits): void {
+    this.r.reset(bytes);
+    this.limits = limits;
+    this.rejected = [];
   }
 
   reject(problem: Problem): void {

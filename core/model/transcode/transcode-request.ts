@@ -39,6 +39,11 @@ const TRANSCODERS: Record<Signal, SignalTranscoder> = {
   metrics: new MetricsTranscoder(),
 };
 
+// Reused by every call, with its scratch space; the transcoder is synchronous, so calls never overlap.
+const context = new TranscodeContext(new WireReader(Buffer.alloc(0)), new RecordLimits(0n, undefined));
+
+const EMPTY = Buffer.alloc(0);
+
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -51,17 +56,20 @@ function asBuffer(bytes: Uint8Array): Buffer {
 export function transcodeRequest(signal: Signal, bytes: Uint8Array, options: AcceptOptions = {}): TranscodedRequest {
   const buf = asBuffer(bytes);
   const limits = limitsAt(options.nowMs ?? Date.now(), options.ttlDays);
-  const ctx = new TranscodeContext(new WireReader(buf), new RecordLimits(limits.nowNanos, limits.oldestNanos));
+  const ctx = context;
+  ctx.reset(buf, new RecordLimits(limits.nowNanos, limits.oldestNanos));
   let result: { tables: EncodedRows[]; records: number };
   try {
     result = TRANSCODERS[signal].transcode(ctx);
   } catch {
+    ctx.reset(EMPTY, ctx.limits); // drop the reference to the request's bytes
     // Bailout (something unusual) or an error reading the bytes: the reference decides, and
     // throws MalformedOtlpError where the bytes are not a request.
     return referenceTranscode(signal, buf, { ...options, nowMs: options.nowMs ?? Number(limits.nowNanos / 1_000_000n) });
   }
   const tally = options.tally ?? new RejectionTally(RECORD_NOUN[signal]);
   for (const problem of ctx.rejected) tally.add(problem.reason, problem.detail);
+  ctx.reset(EMPTY, ctx.limits);
   return { tables: result.tables, records: result.records, rejected: tally.toJSON(), path: 'transcoder' };
 }
 

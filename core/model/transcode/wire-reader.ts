@@ -32,6 +32,13 @@ export class WireReader {
     this.len = buf.length;
   }
 
+  /** Starts over on other bytes (the reader is reused from request to request). */
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    this.len = buf.length;
+    this.pos = 0;
+  }
+
   /** protobufjs Reader#uint32, including its near-the-end and over-long forms. */
   uint32(): number {
     const buf = this.buf;
