@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { insertSettings } from './insert-settings.ts';
 import { cleanEngineMessage } from './engine-message.ts';
 import { limitSettings, SqlSandbox } from './sql-sandbox/index.ts';
-import { asStoreError, type StoreCallKind, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
+import { asStoreError, type EncodedBlock, type StoreCallKind, StoreError, type InsertOptions, type QueryLimits, type QueryResult, type Store } from './store.ts';
 
 export interface ClickHouseStoreOptions {
   url: string;
@@ -89,6 +90,24 @@ export class ClickHouseStore implements Store {
         clickhouse_settings: insertSettings(options) as ClickHouseSettings,
       }),
     );
+  }
+
+  /** Rows the transcoder encoded, sent as the body of `INSERT … FORMAT RowBinary` over HTTP. */
+  async insertEncoded(table: string, block: EncodedBlock, options: InsertOptions = {}): Promise<void> {
+    if (block.data.length === 0) return;
+    for (const column of block.columns) {
+      if (/[`\\]/.test(column)) throw new StoreError(`cannot insert into ${table}: invalid column name ${JSON.stringify(column)}`, false);
+    }
+    const columns = block.columns.map((c) => `\`${c}\``).join(', ');
+    await this.wrap(async () => {
+      const result = await this.live.exec({
+        query: `INSERT INTO \`${this.database}\`.\`${table}\` (${columns}) FORMAT RowBinary`,
+        values: Readable.from([Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength)]),
+        clickhouse_settings: insertSettings(options) as ClickHouseSettings,
+      });
+      // The answer carries nothing; drain it so the connection goes back to the pool.
+      for await (const _chunk of result.stream) void _chunk;
+    });
   }
 
   /** The SQL sandbox (sql-sandbox/), then the query under limits; aborting limits.signal cancels it on the server. */

@@ -1,4 +1,4 @@
-export type { Store, QueryLimits, QueryResult, InsertOptions } from './store.ts';
+export type { Store, QueryLimits, QueryResult, InsertOptions, EncodedBlock } from './store.ts';
 export { StoreError } from './store.ts';
 export { ChdbStore } from './chdb-store.ts';
 export { ClickHouseStore } from './clickhouse-store.ts';

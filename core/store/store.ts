@@ -30,6 +30,12 @@ export interface InsertOptions {
   dedupToken?: string;
 }
 
+/** Rows already encoded as RowBinary for an explicit column list (core/model/transcode's output). */
+export interface EncodedBlock {
+  columns: readonly string[];
+  data: Uint8Array;
+}
+
 /**
  * The seam between vigil and ClickHouse: the embedded chDB engine or a ClickHouse server.
  * Everything above it is written once.
@@ -46,6 +52,11 @@ export interface Store {
   query<T = Record<string, unknown>>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
   /** Inserts rows (objects keyed by column name) into a table of this store's database. */
   insertRows(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
+  /**
+   * Inserts rows already encoded as RowBinary (the transcoder's blocks), with the same settings
+   * and errors as insertRows. Optional while the ingest paths still insert row objects.
+   */
+  insertEncoded?(table: string, block: EncodedBlock, options?: InsertOptions): Promise<void>;
   /** Runs one statement users sent through the SQL API, read-only, under limits; `{name:Type}` placeholders bound from params. */
   readOnlyQuery(sql: string, limits: QueryLimits, params?: Record<string, unknown>): Promise<QueryResult>;
 }

@@ -1,0 +1,77 @@
+import { MAX_NANOS } from '../accept/record-checks.ts';
+import type { Problem } from '../accept/record-checks.ts';
+import type { RejectReason } from '../accept/rejections.ts';
+
+const TWO32 = 0x1_0000_0000n;
+const MAX_HI = Number(MAX_NANOS / TWO32);
+const MAX_LO = Number(MAX_NANOS % TWO32);
+
+function unsigned(lo: number, hi: number): bigint {
+  return (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/**
+ * The checks of core/model/accept/record-checks.ts on 64-bit values held as two 32-bit halves,
+ * with the same reasons and details (details are only built for rejected records).
+ */
+export class RecordLimits {
+  readonly nowLo: number;
+  readonly nowHi: number;
+  private readonly oldestLo: number;
+  private readonly oldestHi: number;
+  private readonly hasOldest: boolean;
+  private readonly oldest: bigint | undefined;
+
+  constructor(nowNanos: bigint, oldestNanos: bigint | undefined) {
+    this.nowHi = Number(nowNanos / TWO32);
+    this.nowLo = Number(nowNanos % TWO32);
+    this.oldest = oldestNanos;
+    this.hasOldest = oldestNanos !== undefined && oldestNanos > 0n;
+    this.oldestHi = this.hasOldest ? Number(oldestNanos! / TWO32) : 0;
+    this.oldestLo = this.hasOldest ? Number(oldestNanos! % TWO32) : 0;
+  }
+
+  /** checkTimeInRange: unsigned fixed64 values can only be too late. */
+  inRange(field: string, lo: number, hi: number): Problem | undefined {
+    if (hi < MAX_HI || (hi === MAX_HI && lo <= MAX_LO)) return undefined;
+    return { reason: 'timestamp_out_of_range', detail: `${field} ${unsigned(lo, hi)} is outside 1970…2106-02-07` };
+  }
+
+  /** checkRowTime: present (and not 0), in range, not older than the retention. */
+  rowTime(field: string, present: boolean, lo: number, hi: number): Problem | undefined {
+    if (!present || (lo === 0 && hi === 0)) return { reason: 'missing_timestamp', detail: `${field} is missing` };
+    const range = this.inRange(field, lo, hi);
+    if (range) return range;
+    if (this.hasOldest && (hi < this.oldestHi || (hi === this.oldestHi && lo < this.oldestLo))) {
+      return { reason: 'expired', detail: `${field} ${unsigned(lo, hi)} is older than the retention (store.ttl_days)` };
+    }
+    return undefined;
+  }
+
+  /** checkRowTime for the receipt time given to a log record without any time. */
+  receiptTime(field: string): Problem | undefined {
+    if (this.nowLo === 0 && this.nowHi === 0) return { reason: 'missing_timestamp', detail: `${field} is missing` };
+    const nanos = unsigned(this.nowLo, this.nowHi);
+    if (nanos > MAX_NANOS) return { reason: 'timestamp_out_of_range', detail: `${field} ${nanos} is outside 1970…2106-02-07` };
+    if (this.oldest !== undefined && nanos < this.oldest) {
+      return { reason: 'expired', detail: `${field} ${nanos} is older than the retention (store.ttl_days)` };
+    }
+    return undefined;
+  }
+}
+
+const ID_BYTES = { trace: 16, span: 8 } as const;
+
+/** checkId on an id's bytes (start < 0: field absent). */
+export function idProblem(kind: 'trace' | 'span', field: string, buf: Buffer, start: number, end: number, required: boolean): Problem | undefined {
+  const length = start < 0 ? 0 : end - start;
+  const reason: RejectReason = kind === 'trace' ? 'invalid_trace_id' : 'invalid_span_id';
+  if (length === 0) return required ? { reason, detail: `${field} is missing` } : undefined;
+  if (length !== ID_BYTES[kind]) return { reason, detail: `${field} has ${length} bytes, expected ${ID_BYTES[kind]}` };
+  if (required) {
+    let zero = true;
+    for (let i = start; i < end; i++) if (buf[i] !== 0) zero = false;
+    if (zero) return { reason, detail: `${field} is all zeros` };
+  }
+  return undefined;
+}

@@ -1,0 +1,158 @@
+import type { Problem } from '../accept/record-checks.ts';
+import { checkMessageAs, MessageScan } from './message-scan.ts';
+import { F } from './otlp-layouts.ts';
+import { idProblem } from './record-limits.ts';
+import type { RowWriter } from './row-writer.ts';
+import { TableOutput, type EncodedRows } from './table-output.ts';
+import type { TranscodeContext } from './transcode-context.ts';
+
+const S = F.Span;
+const E = F.Event;
+const K = F.Link;
+
+// The exporter stores enums by name (as core/model/rows/traces-rows.ts), pre-encoded as RowBinary strings.
+const asString = (s: string) => Buffer.concat([Buffer.from([Buffer.byteLength(s)]), Buffer.from(s)]);
+const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'].map(asString);
+const STATUS_CODES = ['Unset', 'Ok', 'Error'].map(asString);
+
+/** ExportTraceServiceRequest → otel_traces rows (core/model/rows/traces-rows.ts), rejecting as accept-request.ts does. */
+export class TracesTranscoder {
+  private readonly request = new MessageScan('ExportTraceServiceRequest');
+  private readonly resourceSpans = new MessageScan('ResourceSpans');
+  private readonly scopeSpans = new MessageScan('ScopeSpans');
+  private readonly span = new MessageScan('Span');
+  private readonly event = new MessageScan('Event');
+  private readonly link = new MessageScan('Link');
+  private readonly status = new MessageScan('Status');
+
+  transcode(ctx: TranscodeContext): { tables: EncodedRows[]; records: number } {
+    const { r } = ctx;
+    const out = new TableOutput('otel_traces');
+    let records = 0;
+    this.request.scan(r, 0, r.len);
+    for (let ri = 0; ri < this.request.counts[1]!; ri++) {
+      const rs = this.resourceSpans;
+      rs.scan(r, this.request.itemStart(1, ri), this.request.itemEnd(1, ri));
+      const resource = ctx.resourceColumns(rs, F.resourceX.resource);
+      const scopes = rs.counts[F.resourceX.scopes]!;
+      for (let si = 0; si < scopes; si++) {
+        const ss = this.scopeSpans;
+        ss.scan(r, rs.itemStart(F.resourceX.scopes, si), rs.itemEnd(F.resourceX.scopes, si));
+        const scope = ctx.scopeColumns(ss, F.scopeX.scope);
+        const n = ss.counts[F.scopeX.items]!;
+        records += n;
+        for (let i = 0; i < n; i++) {
+          const start = ss.itemStart(F.scopeX.items, i);
+          const end = ss.itemEnd(F.scopeX.items, i);
+          this.span.scan(r, start, end);
+          // Checked without the record's path first; the path is spelled out only for a record that fails.
+          const problem = this.check(ctx, '') && this.check(ctx, `resourceSpans[${ri}].scopeSpans[${si}].spans[${i}]`);
+          if (problem) {
+            ctx.reject(problem);
+            checkMessageAs('Span', r, start, end);
+            continue;
+          }
+          out.begin();
+          this.writeRow(ctx, out.writer, resource, scope);
+          out.commit();
+        }
+      }
+    }
+    return { tables: out.rows > 0 ? [out.finish()] : [], records };
+  }
+
+  private writeRow(
+    ctx: TranscodeContext,
+    w: RowWriter,
+    resource: { attributes: Buffer; serviceName: Buffer },
+    scope: { name: Buffer; version: Buffer },
+  ): void {
+    const { r } = ctx;
+    const buf = r.buf;
+    const span = this.span;
+    ctx.copy8(w, span, S.startTimeUnixNano);
+    ctx.hex(w, span, S.traceId);
+    ctx.hex(w, span, S.spanId);
+    ctx.hex(w, span, S.parentSpanId);
+    ctx.string(w, span, S.traceState);
+    ctx.string(w, span, S.name);
+    w.bytes(SPAN_KINDS[ctx.uint32(span, S.kind) | 0] ?? SPAN_KINDS[0]!);
+    w.bytes(resource.serviceName);
+    w.bytes(resource.attributes);
+    w.bytes(scope.name);
+    w.bytes(scope.version);
+    ctx.attrs.writeMap(w, span, S.attributes);
+    // Duration: end − start, never negative, 0 unless both are present (nanosBetween).
+    if (span.has(S.startTimeUnixNano) && span.has(S.endTimeUnixNano)) {
+      const s = span.at[S.startTimeUnixNano]!;
+      const e = span.at[S.endTimeUnixNano]!;
+      const d = buf.readBigUInt64LE(e) - buf.readBigUInt64LE(s);
+      w.reserve(8);
+      w.offset = w.buf.writeBigUInt64LE(d > 0n ? d : 0n, w.offset);
+    } else w.zeros(8);
+    let code = 0;
+    if (span.has(S.status)) {
+      this.status.scan(r, span.at[S.status]!, span.end[S.status]!);
+      code = ctx.uint32(this.status, F.Status.code) | 0;
+    }
+    w.bytes(STATUS_CODES[code] ?? STATUS_CODES[0]!);
+    if (span.has(S.status)) ctx.string(w, this.status, F.Status.message);
+    else w.varUInt(0);
+
+    const events = span.counts[S.events]!;
+    const event = this.event;
+    for (const column of [0, 1, 2]) {
+      w.varUInt(events);
+      for (let i = 0; i < events; i++) {
+        event.scan(r, span.itemStart(S.events, i), span.itemEnd(S.events, i));
+        if (column === 0) ctx.copy8(w, event, E.timeUnixNano);
+        else if (column === 1) ctx.string(w, event, E.name);
+        else ctx.attrs.writeMap(w, event, E.attributes);
+      }
+    }
+    const links = span.counts[S.links]!;
+    const link = this.link;
+    for (const column of [0, 1, 2, 3]) {
+      w.varUInt(links);
+      for (let i = 0; i < links; i++) {
+        link.scan(r, span.itemStart(S.links, i), span.itemEnd(S.links, i));
+        if (column === 0) ctx.hex(w, link, K.traceId);
+        else if (column === 1) ctx.hex(w, link, K.spanId);
+        else if (column === 2) ctx.string(w, link, K.traceState);
+        else ctx.attrs.writeMap(w, link, K.attributes);
+      }
+    }
+  }
+
+  /** checkSpan's checks in its order (attribute depth is left to the writer). */
+  private check(ctx: TranscodeContext, at: string): Problem | undefined {
+    const { r, limits } = ctx;
+    const buf = r.buf;
+    const span = this.span;
+    const id = (kind: 'trace' | 'span', field: number, name: string, required: boolean) =>
+      idProblem(kind, `${at}.${name}`, buf, span.at[field]!, span.end[field]!, required);
+    let problem = id('trace', S.traceId, 'traceId', true) ?? id('span', S.spanId, 'spanId', true) ?? id('span', S.parentSpanId, 'parentSpanId', false);
+    if (problem) return problem;
+    const start = span.at[S.startTimeUnixNano]!;
+    problem = limits.rowTime(`${at}.startTimeUnixNano`, start >= 0, start >= 0 ? buf.readUInt32LE(start) : 0, start >= 0 ? buf.readUInt32LE(start + 4) : 0);
+    if (problem) return problem;
+    const end = span.at[S.endTimeUnixNano]!;
+    if (end >= 0) problem = limits.inRange(`${at}.endTimeUnixNano`, buf.readUInt32LE(end), buf.readUInt32LE(end + 4));
+    if (problem) return problem;
+    for (let i = 0; i < span.counts[S.events]!; i++) {
+      this.event.scan(r, span.itemStart(S.events, i), span.itemEnd(S.events, i));
+      const t = this.event.at[E.timeUnixNano]!;
+      if (t >= 0) problem = limits.inRange(`${at}.events[${i}].timeUnixNano`, buf.readUInt32LE(t), buf.readUInt32LE(t + 4));
+      if (problem) return problem;
+    }
+    for (let i = 0; i < span.counts[S.links]!; i++) {
+      const link = this.link;
+      link.scan(r, span.itemStart(S.links, i), span.itemEnd(S.links, i));
+      problem =
+        idProblem('trace', `${at}.links[${i}].traceId`, buf, link.at[K.traceId]!, link.end[K.traceId]!, false) ??
+        idProblem('span', `${at}.links[${i}].spanId`, buf, link.at[K.spanId]!, link.end[K.spanId]!, false);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+}
