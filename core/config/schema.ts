@@ -151,6 +151,10 @@ export const busSchema = z
         max_batch_messages: positiveInt.default(500),
         /** Largest message the collector produces (the topic's max.message.bytes); larger OTLP requests are split by resource and scope. */
         max_message_bytes: positiveInt.default(1_000_000),
+        /** How long a partition's first message waits for others to share its produce request; while one request is in flight the next one fills up regardless. */
+        linger: duration.prefault('5ms'),
+        /** Message bytes per produce request and partition, uncompressed (keep it under the broker's message.max.bytes). */
+        batch_bytes: positiveInt.default(512 * 1024),
         /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
         tls: kafkaTlsSchema.optional(),
         /** SASL authentication (over TLS unless the network is trusted). */
