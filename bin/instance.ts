@@ -107,6 +107,7 @@ export class VigilInstance {
             security: kafkaSecurity(kafka),
             lingerMs: kafka.linger,
             maxBatchBytes: kafka.batch_bytes,
+            client: kafka.client,
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
     this.bus = bus;

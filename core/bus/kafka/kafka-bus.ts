@@ -4,6 +4,7 @@ import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, ty
 import type { KafkaSecurity } from './kafka-security.ts';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
+import { PlatformaticProducer } from './platformatic-producer.ts';
 import { partitionOf } from './partition-of.ts';
 import { ProduceBatcher } from './produce-batcher.ts';
 import type { RecordProducer } from './record-producer.ts';
@@ -34,6 +35,8 @@ export interface KafkaBusOptions {
   lingerMs?: number;
   /** Record bytes per produce request and partition, uncompressed (default 512 KiB). */
   maxBatchBytes?: number;
+  /** The producer's client library (default kafkajs); the consumer is kafkajs either way. */
+  client?: 'kafkajs' | 'platformatic';
 }
 
 interface PartitionState {
@@ -86,7 +89,7 @@ export class KafkaBus implements Bus {
 
   async start(): Promise<void> {
     if (this.records) return;
-    const records = new KafkajsProducer(this.kafka);
+    const records = this.options.client === 'platformatic' ? new PlatformaticProducer({ brokers: this.options.brokers, clientId: this.options.clientId }) : new KafkajsProducer(this.kafka);
     records.onDisconnect(() => (this.producerReady = false));
     this.records = records;
     this.batcher = new ProduceBatcher({ lingerMs: this.options.lingerMs ?? 5, maxBatchBytes: this.options.maxBatchBytes ?? 512 * 1024, send: records.send });
