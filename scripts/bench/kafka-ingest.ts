@@ -14,6 +14,7 @@
  * (figures taken under contention are upper bounds on cost).
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startKafka } from '../kafka/broker.ts';
@@ -111,7 +112,7 @@ try {
     const brokerCpu = procUsage(brokerPid).cpuSeconds - brokerBefore.cpuSeconds;
     const loadAfter = load();
     await processor.stop();
-    const engine = await engineReinsert(processorDir, kafkaConfig('otlp_logs'), 'otel_logs');
+    const engine = await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs');
     const rate = processorRecords / drainSeconds;
     result.processor_leg = {
       records: processorRecords,
