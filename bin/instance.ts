@@ -106,6 +106,9 @@ export class VigilInstance {
             sessionTimeoutMs: kafka.session_timeout,
             logger: logger.child({ component: 'kafka' }),
             security: kafkaSecurity(kafka),
+            lingerMs: kafka.linger,
+            maxBatchBytes: kafka.batch_bytes,
+            client: kafka.client,
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
     this.bus = bus;

@@ -1,10 +1,10 @@
 import { Server, status as Status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 import { assertExposureAllowed, createAuthorizer, type Authorizer } from '../../core/auth/index.ts';
 import type { Bus } from '../../core/bus/index.ts';
-import { decodeProtobuf, RecordTooLargeError, type RejectReason, type Signal } from '../../core/model/index.ts';
+import { RecordTooLargeError, type RejectReason, type Signal } from '../../core/model/index.ts';
 import type { ListenerTls } from '../../core/tls/index.ts';
 import type { Logger } from '../../core/telemetry/index.ts';
-import { classifyIngestError, ingestRequest, partialSuccessProtobuf, type ReceiverStats } from '../otlp/index.ts';
+import { classifyIngestError, ingestProtobuf, partialSuccessProtobuf, type ReceiverStats } from '../otlp/index.ts';
 import { grpcError } from './grpc-status.ts';
 import { serverCredentials } from './server-credentials.ts';
 import { exportServiceDefinition } from './service-definition.ts';
@@ -115,7 +115,7 @@ export class OtlpGrpcReceiver {
     }
     try {
       const body = call.request;
-      const result = await ingestRequest(signal, decodeProtobuf(signal, body), body, body.length, {
+      const result = await ingestProtobuf(signal, body, {
         bus: this.options.bus,
         topic: this.options.topics[signal],
         receiver: 'otlp_grpc',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Bus, OutgoingMessage } from '../../core/bus/index.ts';
 import { acceptRequest, decodeProtobuf, encodeProtobuf, RecordTooLargeError } from '../../core/model/index.ts';
-import { ingestRequest } from './ingest-request.ts';
+import { ingestProtobuf, ingestRequest } from './ingest-request.ts';
 
 /** Records what a Kafka bus would be asked to produce. */
 class CapturingKafkaBus implements Bus {
@@ -54,5 +54,25 @@ describe('ingestRequest over Kafka', () => {
     const bus = new CapturingKafkaBus();
     await expect(ingestRequest('logs', logs(1, 1, 10_000), undefined, 0, { bus, topic: 't', receiver: 'otlp_http', maxMessageBytes: 4_000 })).rejects.toThrow(RecordTooLargeError);
     expect(bus.published).toHaveLength(0);
+  });
+
+  it('forwards valid protobuf as received, keyed by its first resource, without decoding it', async () => {
+    const bus = new CapturingKafkaBus();
+    const body = encodeProtobuf('logs', logs(2, 5, 10));
+    const result = await ingestProtobuf('logs', body, { bus, topic: 't', receiver: 'otlp_http', maxMessageBytes: 1_000_000 });
+    expect(result).toMatchObject({ records: 10, rejected: { count: 0 } });
+    expect(bus.published).toHaveLength(1);
+    expect(bus.published[0]!.bytes()).toBe(body);
+    expect(bus.published[0]!.key).toBe('h0/svc');
+    expect(bus.published[0]!.decoded).toBeUndefined();
+  });
+
+  it('takes the decoding path when a record is rejected, and reports it in partial_success', async () => {
+    const bus = new CapturingKafkaBus();
+    const body = encodeProtobuf('logs', logs(1, 3, 10, true));
+    const result = await ingestProtobuf('logs', body, { bus, topic: 't', receiver: 'otlp_http', maxMessageBytes: 1_000_000 });
+    expect(result).toMatchObject({ records: 3, rejected: { count: 1, reasons: { timestamp_out_of_range: 1 } } });
+    const stored = decodeProtobuf('logs', bus.published[0]!.bytes());
+    expect(stored.resourceLogs![0]!.scopeLogs![0]!.logRecords).toHaveLength(2);
   });
 });

@@ -1,5 +1,18 @@
 import type { Bus, OutgoingMessage } from '../../core/bus/index.ts';
-import { acceptRequest, encodeProtobuf, MalformedOtlpError, RejectionTally, RECORD_NOUN, splitRequest, type Rejections, type Signal, type SignalRequest } from '../../core/model/index.ts';
+import {
+  acceptRequest,
+  decodeProtobuf,
+  encodeProtobuf,
+  limitsAt,
+  MalformedOtlpError,
+  RejectionTally,
+  RECORD_NOUN,
+  scanLogsRequest,
+  splitRequest,
+  type Rejections,
+  type Signal,
+  type SignalRequest,
+} from '../../core/model/index.ts';
 import { selfMetrics } from '../../core/telemetry/index.ts';
 import { resourceKey } from './resource-key.ts';
 
@@ -21,6 +34,23 @@ export interface IngestResult {
 }
 
 /**
+ * An OTLP request that came as protobuf. Over Kafka, a logs request whose every record
+ * acceptRequest would take as sent is forwarded as the bytes it came in, read once with
+ * protobufjs's Reader for its key and checks and never decoded (scanLogsRequest); everything
+ * else (other signals, a record to reject or fix, a request to split) takes ingestRequest.
+ */
+export async function ingestProtobuf<S extends Signal>(signal: S, body: Uint8Array, options: IngestOptions): Promise<IngestResult> {
+  const forwardable = options.bus.kind === 'kafka' && signal === 'logs' && (!options.maxMessageBytes || body.length <= options.maxMessageBytes);
+  const scan = forwardable ? scanLogsRequest(body, limitsAt(Date.now(), options.ttlDays)) : undefined;
+  if (!scan) return ingestRequest(signal, decodeProtobuf(signal, body), body, body.length, options);
+  if (scan.records > 0) {
+    const message: OutgoingMessage = { signal, key: scan.key, size: body.length, bytes: () => body };
+    await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, [message]));
+  }
+  return { records: scan.records, rejected: new RejectionTally(RECORD_NOUN[signal]).toJSON() };
+}
+
+/**
  * The ingest path of every OTLP receiver (HTTP and gRPC): validate each record, publish the
  * accepted ones (split into several messages when one would be over the Kafka limit) and
  * resolve once the bus says they are durable, with what was rejected and why.
@@ -32,7 +62,9 @@ export async function ingestRequest<S extends Signal>(signal: S, decoded: Signal
   const tally = new RejectionTally(RECORD_NOUN[signal]);
   let accepted;
   try {
-    accepted = acceptRequest(signal, decoded, { ttlDays: options.ttlDays, tally });
+    // Rows are built where they are stored; here only protobuf input skips them (OTLP/JSON can
+    // carry values that only the mapping trips over, which must be a 400 here, not a dead letter).
+    accepted = acceptRequest(signal, decoded, { ttlDays: options.ttlDays, tally, mapRows: received === undefined });
   } catch (error) {
     // Validation and mapping are deterministic: whatever they trip over, the same request trips
     // again, so the client must hear 400, never a 503 it would retry forever.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '../../core/bus/index.ts';
-import { decodeJson, decodeProtobuf, RecordTooLargeError, type RejectReason, type Signal } from '../../core/model/index.ts';
+import { decodeJson, RecordTooLargeError, type RejectReason, type Signal } from '../../core/model/index.ts';
 import { assertExposureAllowed, createAuthorizer, wwwAuthenticate, type Authorizer } from '../../core/auth/index.ts';
 import { createServer, schemeOf, type ListenerTls } from '../../core/tls/index.ts';
 import type { Logger } from '../../core/telemetry/index.ts';
@@ -9,7 +9,7 @@ import { classifyIngestError } from './classify-ingest-error.ts';
 import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
 import { HttpError, readBody } from './read-body.ts';
 import { ByteBudget } from './byte-budget.ts';
-import { ingestRequest } from './ingest-request.ts';
+import { ingestProtobuf, ingestRequest } from './ingest-request.ts';
 
 export interface OtlpReceiverOptions {
   host: string;
@@ -117,14 +117,15 @@ export class OtlpReceiver {
       }
       const reserve = (bytes: number) => (Number.isFinite(declared) ? true : this.budget.tryReserve(bytes) && ((reserved += bytes), true));
       const body = await readBody(req, { ...this.options, reserve });
-      const decoded = encoding === 'json' ? decodeJson(signal, body.toString('utf8')) : decodeProtobuf(signal, body);
-      const result = await ingestRequest(signal, decoded, encoding === 'protobuf' ? body : undefined, body.length, {
+      const options = {
         bus: this.options.bus,
         topic: this.options.topics[signal],
-        receiver: 'otlp_http',
+        receiver: 'otlp_http' as const,
         ttlDays: this.options.ttlDays,
         maxMessageBytes: this.options.maxMessageBytes,
-      });
+      };
+      const result =
+        encoding === 'json' ? await ingestRequest(signal, decodeJson(signal, body.toString('utf8')), undefined, body.length, options) : await ingestProtobuf(signal, body, options);
       this.stats.accepted += 1;
       this.countRecords(result.records, result.rejected);
       sendSuccess(res, encoding, signal, result.rejected);

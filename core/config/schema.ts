@@ -151,6 +151,12 @@ export const busSchema = z
         max_batch_messages: positiveInt.default(500),
         /** Largest message the collector produces (the topic's max.message.bytes); larger OTLP requests are split by resource and scope. */
         max_message_bytes: positiveInt.default(1_000_000),
+        /** How long a partition's first message waits for others to share its produce request; while one request is in flight the next one fills up regardless. */
+        linger: duration.prefault('5ms'),
+        /** Message bytes per produce request and partition, uncompressed (keep it under the broker's message.max.bytes). */
+        batch_bytes: positiveInt.default(512 * 1024),
+        /** The producer's client library: kafkajs, or @platformatic/kafka (no TLS/SASL with it yet). Consumers use kafkajs. */
+        client: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
         /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
         tls: kafkaTlsSchema.optional(),
         /** SASL authentication (over TLS unless the network is trusted). */
@@ -163,6 +169,9 @@ export const busSchema = z
   .superRefine((bus, ctx) => {
     if (bus.kind === 'kafka' && bus.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'at least one broker is required when bus.kind is "kafka"' });
+    }
+    if (bus.kafka.client === 'platformatic' && (bus.kafka.tls || bus.kafka.sasl)) {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'client'], message: 'TLS and SASL need client "kafkajs" (the platformatic producer does not map them yet)' });
     }
   });
 

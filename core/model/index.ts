@@ -10,3 +10,6 @@ export type { AcceptedRequest, AcceptOptions } from './accept/accept-request.ts'
 export { REJECT_REASONS, RejectionTally, RECORD_NOUN } from './accept/rejections.ts';
 export type { RejectReason, Rejections } from './accept/rejections.ts';
 export { splitRequest, RecordTooLargeError } from './split/split-request.ts';
+export { scanLogsRequest } from './scan/scan-logs-request.ts';
+export type { LogsScan } from './scan/scan-logs-request.ts';
+export { limitsAt } from './accept/record-checks.ts';

@@ -1,88 +1,139 @@
 /**
- * npm run bench:kafka -- [--records N] [--backlog M]
+ * npm run bench:kafka -- [--leg collector|processor|both] [--seconds S] [--clients C]
+ *                         [--per-request N] [--processor-records M] [--kafka-client kafkajs|platformatic]
  *
- * The ingest benchmark through the distributed path: OTLP → `vigil collector` → a real Kafka
- * broker → `vigil processor` → ClickHouse (chDB). Prints JSON: end-to-end records/s, CPU-seconds
- * per million records for collector, processor and broker, p50/p99 ingest→queryable at a
- * moderate rate, and the processor's peak RSS while draining a backlog of M records that were
- * produced while it was stopped (memory must stay bounded whatever the backlog).
+ * The distributed path in two legs, measured apart against one real Kafka broker:
+ * - collector leg: OTLP/HTTP protobuf logs (N records of ~400 B per request, C clients) →
+ *   `vigil collector` → Kafka (acks=all, idempotent, gzip), no processor running; once with
+ *   compressible bodies and once with random (incompressible) ones. A 200 means "in Kafka".
+ * - processor leg: M records put in Kafka by the collector while no processor runs, then
+ *   drained by `vigil processor` into chDB; in the same run the engine inserts the same rows
+ *   pre-encoded (RowBinary from tmpfs, no JS work on the clock), as the ceiling.
+ * Prints JSON: records/s, CPU-s per million records for vigil and for the broker's JVM (from
+ * /proc/<pid>/stat), peak RSS, and the load average at the start and end of each phase
+ * (figures taken under contention are upper bounds on cost).
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startKafka } from '../kafka/broker.ts';
-import { sendLogs } from '../../test/support/otlp-load.ts';
 import { startVigil, tempDir, type VigilProcess } from '../../test/support/vigil-process.ts';
+import { httpLogLoad } from './http-log-load.ts';
+import { otlpLogBodies } from './otlp-log-bodies.ts';
 import { procUsage } from './proc-usage.ts';
+import { engineReinsert } from './engine-reinsert.ts';
 
-const { values } = parseArgs({ options: { records: { type: 'string', default: '200000' }, backlog: { type: 'string', default: '500000' } } });
-const total = Number(values.records);
-const backlog = Number(values.backlog);
+const { values } = parseArgs({
+  options: {
+    leg: { type: 'string', default: 'both' },
+    seconds: { type: 'string', default: '20' },
+    clients: { type: 'string', default: '16' },
+    'per-request': { type: 'string', default: '100' },
+    'processor-records': { type: 'string', default: '300000' },
+    'kafka-client': { type: 'string' },
+    bodies: { type: 'string', default: 'compressible,random' },
+  },
+});
+const seconds = Number(values.seconds);
+const clients = Number(values.clients);
+const perRequest = Number(values['per-request']);
+const processorRecords = Number(values['processor-records']);
+const load = () => loadavg().map((n) => Number(n.toFixed(2)));
 
 const kafka = await startKafka();
-const config = {
-  log_level: 'warn',
-  bus: { kind: 'kafka', kafka: { brokers: [kafka.bootstrap], partitions: 6, client_id: 'bench', session_timeout: '6s' } },
-  collector: { hostmetrics: { enabled: false } },
-};
-const dirs = [tempDir('bench-collector'), tempDir('bench-processor')];
-const collector = await startVigil(dirs[0]!, config, 'collector');
-let processor = await startVigil(dirs[1]!, config, 'processor');
 const brokerPid = kafka.nodes[0]!.pid;
+const kafkaConfig = (logsTopic: string) => ({
+  log_level: 'warn',
+  bus: {
+    kind: 'kafka',
+    kafka: { brokers: [kafka.bootstrap], partitions: 6, client_id: 'bench', session_timeout: '6s', topics: { logs: logsTopic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}) },
+  },
+  collector: { hostmetrics: { enabled: false } },
+  telemetry: { enabled: false },
+});
+const dirs: string[] = [];
+const perMillion = (cpuSeconds: number, records: number) => Number(((cpuSeconds / records) * 1e6).toFixed(2));
+const result: Record<string, unknown> = { clients, records_per_request: perRequest, kafka_client: values['kafka-client'] ?? 'default' };
 
-const count = async (p: VigilProcess, service: string) => Number((await p.query<{ n: string }>(`SELECT count() AS n FROM otel_logs WHERE ServiceName = '${service}'`))[0]!.n);
-const waitFor = async (p: VigilProcess, service: string, n: number) => {
-  while ((await count(p, service)) < n) await new Promise((r) => setTimeout(r, 100));
-};
-const usage = () => ({ collector: procUsage(collector.child.pid!), processor: procUsage(processor.child.pid!), broker: procUsage(brokerPid) });
+try {
+  if (values.leg !== 'processor') {
+    const dir = tempDir('bench-collector');
+    dirs.push(dir);
+    const collector = await startVigil(dir, kafkaConfig('bench_collector_logs'), 'collector');
+    const pid = collector.child.pid!;
+    const leg: Record<string, unknown> = {};
+    for (const kind of values.bodies.split(',') as Array<'compressible' | 'random'>) {
+      const bodies = otlpLogBodies(kind, 256, perRequest);
+      await httpLogLoad(collector.otlp, bodies.slice(0, 32), clients, { seconds: 2 }); // warm-up: connections, JIT, producer
+      const loadBefore = load();
+      const before = { vigil: procUsage(pid), broker: procUsage(brokerPid) };
+      const run = await httpLogLoad(collector.otlp, bodies, clients, { seconds });
+      const after = { vigil: procUsage(pid), broker: procUsage(brokerPid) };
+      const records = run.requests * perRequest;
+      leg[kind] = {
+        records,
+        bytes_per_record: Math.round(bodies.reduce((n, b) => n + b.length, 0) / bodies.length / perRequest),
+        records_per_second: Math.round(records / run.seconds),
+        retries_503: run.retries,
+        cpu_seconds_per_million: {
+          vigil: perMillion(after.vigil.cpuSeconds - before.vigil.cpuSeconds, records),
+          broker: perMillion(after.broker.cpuSeconds - before.broker.cpuSeconds, records),
+        },
+        vigil_peak_rss_mb: Math.round(after.vigil.peakRssMb),
+        load_average: { before: loadBefore, after: load() },
+      };
+    }
+    await collector.stop();
+    result.collector_leg = leg;
+  }
 
-// Throughput, end to end.
-const before = usage();
-const t0 = performance.now();
-await sendLogs(() => collector.otlp, 'throughput', total, 1000, 4);
-await waitFor(processor, 'throughput', total);
-const seconds = (performance.now() - t0) / 1000;
-const after = usage();
-const perMillion = (k: 'collector' | 'processor' | 'broker') => Number((((after[k].cpuSeconds - before[k].cpuSeconds) / total) * 1e6).toFixed(1));
+  if (values.leg !== 'collector') {
+    // The backlog: produced by a collector while no processor runs.
+    const collectorDir = tempDir('bench-backlog');
+    dirs.push(collectorDir);
+    const collector = await startVigil(collectorDir, kafkaConfig('otlp_logs'), 'collector');
+    const bodies = otlpLogBodies('compressible', Math.ceil(processorRecords / perRequest), perRequest);
+    await httpLogLoad(collector.otlp, bodies, clients, { once: true });
+    await collector.stop();
 
-// Latency: single requests at a moderate pace, each polled until queryable.
-const latencies: number[] = [];
-for (let i = 0; i < 30; i++) {
-  const service = `latency-${i}`;
-  const started = performance.now();
-  await sendLogs(() => collector.otlp, service, 100, 100, 1);
-  await waitFor(processor, service, 100);
-  latencies.push(performance.now() - started);
-  await new Promise((r) => setTimeout(r, 100));
+    const processorDir = tempDir('bench-processor');
+    dirs.push(processorDir);
+    const loadBefore = load();
+    const brokerBefore = procUsage(brokerPid);
+    const t0 = performance.now();
+    const processor = await startVigil(processorDir, kafkaConfig('otlp_logs'), 'processor');
+    let peakRssMb = 0;
+    const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, procUsage(processor.child.pid!).peakRssMb)), 250);
+    await waitForRows(processor, processorRecords);
+    const drainSeconds = (performance.now() - t0) / 1000;
+    clearInterval(sampler);
+    const vigilCpu = procUsage(processor.child.pid!).cpuSeconds;
+    const brokerCpu = procUsage(brokerPid).cpuSeconds - brokerBefore.cpuSeconds;
+    const loadAfter = load();
+    await processor.stop();
+    const engine = await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs');
+    const rate = processorRecords / drainSeconds;
+    result.processor_leg = {
+      records: processorRecords,
+      records_per_second: Math.round(rate),
+      cpu_seconds_per_million: { vigil_including_startup: perMillion(vigilCpu, processorRecords), broker: perMillion(brokerCpu, processorRecords) },
+      vigil_peak_rss_mb: Math.round(peakRssMb),
+      engine_pre_encoded: { rows: engine.rows, rows_per_second: Math.round(engine.rows / engine.seconds), cpu_seconds_per_million: perMillion(engine.cpuSeconds, engine.rows) },
+      ratio_to_engine: Number((rate / (engine.rows / engine.seconds)).toFixed(2)),
+      load_average: { before: loadBefore, after: loadAfter },
+    };
+  }
+} finally {
+  await kafka.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
-latencies.sort((a, b) => a - b);
+process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 
-// Backlog: produced while the processor is down, then drained; sample RSS while draining.
-await processor.stop();
-await sendLogs(() => collector.otlp, 'backlog', backlog, 1000, 4);
-processor = await startVigil(dirs[1]!, config, 'processor');
-let peakRssMb = 0;
-const d0 = performance.now();
-const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, procUsage(processor.child.pid!).peakRssMb)), 250);
-await waitFor(processor, 'backlog', backlog);
-clearInterval(sampler);
-const drainSeconds = (performance.now() - d0) / 1000;
-
-process.stdout.write(
-  JSON.stringify(
-    {
-      records: total,
-      records_per_second: Math.round(total / seconds),
-      cpu_seconds_per_million: { collector: perMillion('collector'), processor: perMillion('processor'), broker: perMillion('broker') },
-      ingest_to_queryable_ms: { p50: Math.round(latencies[15]!), p99: Math.round(latencies[29]!) },
-      backlog_records: backlog,
-      backlog_drain_records_per_second: Math.round(backlog / drainSeconds),
-      processor_peak_rss_mb_while_draining: Math.round(peakRssMb),
-    },
-    null,
-    2,
-  ) + '\n',
-);
-await collector.kill();
-await processor.kill();
-await kafka.stop();
-for (const d of dirs) rmSync(d, { recursive: true, force: true });
+async function waitForRows(p: VigilProcess, n: number): Promise<void> {
+  for (;;) {
+    const [row] = await p.query<{ n: string }>('SELECT count() AS n FROM otel_logs').catch(() => [{ n: '0' }]);
+    if (Number(row!.n) >= n) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

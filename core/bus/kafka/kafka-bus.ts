@@ -1,8 +1,13 @@
-import { CompressionTypes, Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type Producer } from 'kafkajs';
 import { selfMetrics, type Logger } from '../../telemetry/index.ts';
 import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, type IncomingMessage, type OutgoingMessage } from '../bus.ts';
 import type { KafkaSecurity } from './kafka-security.ts';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
+import { KafkajsProducer } from './kafkajs-producer.ts';
+import { PlatformaticProducer } from './platformatic-producer.ts';
+import { partitionOf } from './partition-of.ts';
+import { ProduceBatcher } from './produce-batcher.ts';
+import type { RecordProducer } from './record-producer.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -26,6 +31,12 @@ export interface KafkaBusOptions {
   logger: Logger;
   /** TLS and SASL for the broker connections (see kafka-security.ts). */
   security?: KafkaSecurity;
+  /** How long a partition's first record waits for others to share its produce request (default 5 ms). */
+  lingerMs?: number;
+  /** Record bytes per produce request and partition, uncompressed (default 512 KiB). */
+  maxBatchBytes?: number;
+  /** The producer's client library (default kafkajs); the consumer is kafkajs either way. */
+  client?: 'kafkajs' | 'platformatic';
 }
 
 interface PartitionState {
@@ -50,7 +61,13 @@ function isRebalancing(err: unknown): boolean {
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
+  /** Publishes OTLP requests, batched per partition. */
+  private records: RecordProducer | undefined;
+  private batcher: ProduceBatcher | undefined;
+  private readonly partitionCounts = new Map<string, number>();
+  /** Dead letters only (the processor side): rare, unbatched, with headers. */
   private producer: Producer | undefined;
+  private deadLetters: Promise<Producer> | undefined;
   private consumer: Consumer | undefined;
   private admin: Admin | undefined;
   private pendingBytes = 0;
@@ -71,9 +88,11 @@ export class KafkaBus implements Bus {
   }
 
   async start(): Promise<void> {
-    if (this.producer) return;
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    this.producer.on(this.producer.events.DISCONNECT, () => (this.producerReady = false));
+    if (this.records) return;
+    const records = this.options.client === 'platformatic' ? new PlatformaticProducer({ brokers: this.options.brokers, clientId: this.options.clientId }) : new KafkajsProducer(this.kafka);
+    records.onDisconnect(() => (this.producerReady = false));
+    this.records = records;
+    this.batcher = new ProduceBatcher({ lingerMs: this.options.lingerMs ?? 5, maxBatchBytes: this.options.maxBatchBytes ?? 512 * 1024, send: records.send });
     // Kafka may be down at startup: receivers answer 503 until it is back.
     await this.connectProducer().catch(() => {});
   }
@@ -84,7 +103,8 @@ export class KafkaBus implements Bus {
     this.connecting ??= (async () => {
       try {
         await this.ensureTopics();
-        await this.producer!.connect();
+        await this.learnPartitionCounts();
+        await this.records!.connect();
         this.producerReady = true;
         this.options.logger.info({ brokers: this.options.brokers }, 'Kafka producer connected');
       } catch (err) {
@@ -110,17 +130,27 @@ export class KafkaBus implements Bus {
     this.options.logger.info({ topics: missing }, 'created Kafka topics');
   }
 
+  /** Partitions per topic, so the bus can place each record itself (see partition-of.ts). */
+  private async learnPartitionCounts(): Promise<void> {
+    const { topics } = await this.admin!.fetchTopicMetadata({ topics: this.options.topics });
+    for (const t of topics) this.partitionCounts.set(t.name, t.partitions.length);
+  }
+
   async shutdown(): Promise<void> {
-    const { producer, consumer, admin } = this;
-    this.producer = this.consumer = this.admin = undefined;
+    const { records, batcher, producer, consumer, admin } = this;
+    this.records = this.batcher = this.producer = this.deadLetters = this.consumer = this.admin = undefined;
     this.producerReady = false;
+    // What was accepted is sent (or fails its requests) before the connections close.
+    await batcher?.drain();
     await consumer?.disconnect().catch(() => {});
+    await records?.disconnect().catch(() => {});
     await producer?.disconnect().catch(() => {});
     await admin?.disconnect().catch(() => {});
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    if (!this.producer) throw new BusUnavailableError('Kafka bus is not started');
+    const batcher = this.batcher;
+    if (!batcher) throw new BusUnavailableError('Kafka bus is not started');
     const size = messages.reduce((n, m) => n + m.size, 0);
     if (this.pendingBytes > 0 && this.pendingBytes + size > this.options.maxPendingBytes) {
       throw new BusSaturatedError(`Kafka producer has ${this.pendingBytes} bytes unacknowledged (bus.max_pending_bytes)`, this.options.retryAfterMs);
@@ -129,14 +159,20 @@ export class KafkaBus implements Bus {
       void this.connectProducer().catch(() => {});
       throw new BusUnavailableError('Kafka is unreachable; retry later');
     }
+    const partitions = this.partitionCounts.get(topic);
+    if (partitions === undefined) throw new BusUnavailableError(`Kafka topic ${topic} is not one this bus was configured with`);
     this.pendingBytes += size;
     try {
-      await this.producer.send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.GZIP,
-        messages: messages.map((m) => ({ key: m.key, value: Buffer.from(m.bytes()) })),
-      });
+      // Every part settles before the request is answered, so the pending bytes stay counted.
+      const outcomes = await Promise.allSettled(
+        messages.map((m) => {
+          const bytes = m.bytes();
+          const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          return batcher.add(topic, partitionOf(topic, m.key, partitions), { key: m.key, value });
+        }),
+      );
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed) throw failed.reason;
     } catch (err) {
       throw new BusUnavailableError(`Kafka did not acknowledge: ${(err as Error).message}`);
     } finally {
@@ -146,8 +182,17 @@ export class KafkaBus implements Bus {
 
   /** Sends an undecodable message to the dead-letter topic with the reason and its origin. */
   async deadLetter(message: IncomingMessage, error: Error): Promise<void> {
-    await this.connectProducer();
-    await this.producer!.send({
+    this.deadLetters ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      this.producer = producer;
+      await producer.connect();
+      return producer;
+    })().catch((err: unknown) => {
+      this.deadLetters = undefined;
+      throw err;
+    });
+    const producer = await this.deadLetters;
+    await producer.send({
       topic: this.options.deadLetterTopic,
       acks: -1,
       messages: [

@@ -19,12 +19,14 @@ export interface AcceptOptions {
   nowMs?: number;
   /** Where to count rejections (a receiver adds the store's refusals to the same tally later). */
   tally?: RejectionTally;
+  /** False: validate only, `rows` stays empty (a collector forwarding to Kafka stores no rows). Default true. */
+  mapRows?: boolean;
 }
 
 export interface AcceptedRequest<S extends Signal = Signal> {
   /** The request with only the records that will be stored (the same object when none was rejected or fixed). */
   request: SignalRequest[S];
-  /** Rows of the accepted records, per table. */
+  /** Rows of the accepted records, per table (empty with `mapRows: false`). */
   rows: TableRows[];
   /** Records in the request as sent (log records, data points or spans). */
   records: number;
@@ -46,7 +48,7 @@ export function acceptRequest<S extends Signal>(signal: S, request: SignalReques
   const accepted = filtered.changed ? filtered.request : request;
   return {
     request: accepted,
-    rows: requestToRows(signal, accepted),
+    rows: options.mapRows === false ? [] : requestToRows(signal, accepted),
     records: filtered.records,
     rejected: tally.toJSON(),
     unchanged: !filtered.changed,

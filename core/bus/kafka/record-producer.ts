@@ -1,0 +1,15 @@
+import type { SendPartition } from './produce-batcher.ts';
+
+/**
+ * The producer side of the Kafka bus, behind which either client library sits: idempotent,
+ * acks=all, gzip. Partitions are chosen by the bus (see partition-of.ts), so every client
+ * places a key where the Java client and the OpenTelemetry Collector would.
+ */
+export interface RecordProducer {
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  /** One produce request with a partition's records; resolves when acknowledged by all in-sync replicas. */
+  send: SendPartition;
+  /** Called when the client lost its connections (the bus then answers 503 until it reconnects). */
+  onDisconnect(listener: () => void): void;
+}
