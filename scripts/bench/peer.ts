@@ -1,0 +1,196 @@
+/**
+ * npm run bench:peer -- [--records N (per run, default 500000)] [--runs R (A/B pairs, default 3)]
+ *                       [--clients 16] [--per-request 100] [--random-bodies] [--partitions 6]
+ *
+ * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
+ * the same load: OTLP/HTTP protobuf logs, `per-request` records of ~420 B per request from
+ * `clients` connections at once, sent by a generator in its own process. Runs alternate
+ * (vigil, otelcol, vigil, otelcol, …) so drift on a shared machine hits both alike; each run
+ * gets a new collector process and a new, empty topic. Both answer 200 only once the records
+ * are in Kafka with acks=all, gzip-compressed (scripts/otelcol/build.sh and bench/peer/otelcol.ts
+ * say how the Collector is set up to match). After each run the topic is read back: its messages
+ * and decoded log records must be exactly what was sent.
+ *
+ * Prints one JSON line per run, then a summary: medians of records/s, CPU-seconds per million
+ * records for the collector (process and children) and for the broker's JVM, the collector's
+ * peak RSS, and vigil/otelcol ratios. Without Go, or when the Collector does not build, it says
+ * so and runs vigil alone.
+ */
+import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { startKafka } from '../kafka/broker.ts';
+import { startVigil, tempDir } from '../../test/support/vigil-process.ts';
+import { buildOtelcol, startOtelcol } from './peer/otelcol.ts';
+import { processTreeUsage } from './peer/process-tree-usage.ts';
+import { countLogRecords, countMessages, createTopic } from './peer/topic-census.ts';
+import { procUsage } from './proc-usage.ts';
+
+const { values } = parseArgs({
+  options: {
+    records: { type: 'string', default: '500000' },
+    runs: { type: 'string', default: '3' },
+    clients: { type: 'string', default: '16' },
+    'per-request': { type: 'string', default: '100' },
+    'random-bodies': { type: 'boolean', default: false },
+    partitions: { type: 'string', default: '6' },
+  },
+});
+const records = Number(values.records);
+const runs = Number(values.runs);
+const partitions = Number(values.partitions);
+const WARMUP_RECORDS = 2000;
+const GENERATOR = resolve(import.meta.dirname, 'peer/load-generator.ts');
+
+type Side = 'vigil' | 'otelcol';
+interface RunResult {
+  side: Side;
+  run: number;
+  records: number;
+  records_per_second: number;
+  seconds: number;
+  retries: number;
+  collector_cpu_seconds_per_million: number;
+  broker_cpu_seconds_per_million: number;
+  collector_peak_rss_mb: number;
+  collector_processes: number;
+  kafka_messages: number;
+  kafka_log_records: number;
+  load_average_1m: [number, number];
+}
+
+const log = (msg: string) => process.stderr.write(`bench:peer: ${msg}\n`);
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+log('building the OpenTelemetry Collector (scripts/otelcol/build.sh)…');
+const otelcol = buildOtelcol();
+if ('unavailable' in otelcol) log(`no OpenTelemetry Collector to compare with (${otelcol.unavailable}): running vigil alone`);
+const sides: Side[] = 'binary' in otelcol ? ['vigil', 'otelcol'] : ['vigil'];
+
+/** Starts the load generator; resolves once it has encoded everything and sent its warm-up. */
+async function startGenerator(otlp: string) {
+  const args = ['--import', 'tsx', GENERATOR, '--url', otlp, '--records', String(records), '--clients', String(values.clients), '--per-request', String(values['per-request']), '--warmup-records', String(WARMUP_RECORDS)];
+  if (values['random-bodies']) args.push('--random-bodies');
+  const child = spawn(process.execPath, args, { cwd: resolve(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const exited = new Promise<number | null>((r) => child.once('exit', r));
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`load generator exited with ${await exited}`);
+    return line.value;
+  };
+  if ((await next()) !== 'ready') throw new Error('load generator did not say ready');
+  return {
+    go: async () => {
+      child.stdin!.write('go\n');
+      const result = JSON.parse(await next()) as { requests: number; warmup_requests: number; seconds: number; retries: number };
+      await exited;
+      return result;
+    },
+    kill: () => child.kill('SIGKILL'),
+  };
+}
+
+async function startCollector(side: Side, dir: string, brokers: string, topic: string) {
+  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic);
+  const config = {
+    log_level: 'warn',
+    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic } } },
+    collector: { hostmetrics: { enabled: false } },
+  };
+  return startVigil(join(dir, 'data'), config, 'collector');
+}
+
+async function runOnce(side: Side, run: number, brokers: string, brokerPid: number): Promise<RunResult> {
+  const topic = `bench_peer_${side}_${run}`;
+  await createTopic(brokers, topic, partitions);
+  const dir = tempDir(`peer-${side}`);
+  const collector = await startCollector(side, dir, brokers, topic);
+  const pid = collector.child.pid!;
+  const loadBefore = loadavg()[0]!;
+  try {
+    const generator = await startGenerator(collector.otlp);
+    const before = { collector: processTreeUsage(pid), broker: procUsage(brokerPid) };
+    const sent = await generator.go();
+    const after = { collector: processTreeUsage(pid), broker: procUsage(brokerPid) };
+    await collector.stop();
+    const messages = await countMessages(brokers, topic);
+    const expectedMessages = sent.requests + sent.warmup_requests;
+    if (messages !== expectedMessages) throw new Error(`${side} wrote ${messages} messages to ${topic}, expected ${expectedMessages} (one per request)`);
+    const logRecords = messages === 0 ? 0 : await countLogRecords(brokers, topic, messages);
+    if (logRecords !== records + WARMUP_RECORDS) throw new Error(`${side} wrote ${logRecords} log records to ${topic}, expected ${records + WARMUP_RECORDS}`);
+    const perMillion = (cpu: number) => round((cpu / records) * 1e6, 2);
+    return {
+      side,
+      run,
+      records,
+      records_per_second: Math.round(records / sent.seconds),
+      seconds: round(sent.seconds, 2),
+      retries: sent.retries,
+      collector_cpu_seconds_per_million: perMillion(after.collector.cpuSeconds - before.collector.cpuSeconds),
+      broker_cpu_seconds_per_million: perMillion(after.broker.cpuSeconds - before.broker.cpuSeconds),
+      collector_peak_rss_mb: Math.round(after.collector.peakRssMb),
+      collector_processes: after.collector.processes,
+      kafka_messages: messages,
+      kafka_log_records: logRecords,
+      load_average_1m: [round(loadBefore, 2), round(loadavg()[0]!, 2)],
+    };
+  } finally {
+    if (collector.child.exitCode === null) collector.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'collector_peak_rss_mb'] as const;
+
+const kafka = await startKafka();
+const results: RunResult[] = [];
+try {
+  const brokerPid = kafka.nodes[0]!.pid;
+  for (let run = 1; run <= runs; run++) {
+    for (const side of sides) {
+      log(`run ${run}/${runs}: ${side}, ${records} records${values['random-bodies'] ? ', random bodies' : ''}`);
+      const result = await runOnce(side, run, kafka.bootstrap, brokerPid);
+      results.push(result);
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    }
+  }
+} finally {
+  await kafka.stop();
+}
+
+const medians = Object.fromEntries(
+  sides.map((side) => {
+    const mine = results.filter((r) => r.side === side);
+    return [side, Object.fromEntries(METRICS.map((k) => [k, round(median(mine.map((r) => r[k])), 2)]))];
+  }),
+) as Record<Side, Record<(typeof METRICS)[number], number>>;
+const ratio = medians.otelcol ? Object.fromEntries(METRICS.map((k) => [k, round(medians.vigil[k] / medians.otelcol[k], 2)])) : undefined;
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      summary: {
+        records_per_run: records,
+        runs_per_side: runs,
+        per_request: Number(values['per-request']),
+        clients: Number(values.clients),
+        bodies: values['random-bodies'] ? 'random' : 'compressible',
+        otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
+        median: medians,
+        ratio_vigil_over_otelcol: ratio,
+        load_average: loadavg().map((n) => round(n, 2)),
+      },
+    },
+    null,
+    2,
+  )}\n`,
+);
