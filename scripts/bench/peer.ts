@@ -9,7 +9,8 @@
  * gets a new collector process and a new, empty topic. Both answer 200 only once the records
  * are in Kafka with acks=all, gzip-compressed (scripts/otelcol/build.sh and bench/peer/otelcol.ts
  * say how the Collector is set up to match). After each run the topic is read back: its messages
- * and decoded log records must be exactly what was sent.
+ * and decoded log records must be exactly what was sent, and its segment files tell how the
+ * messages were batched and compressed.
  *
  * Prints one JSON line per run, then a summary: medians of records/s, CPU-seconds per million
  * records for the collector (process and children) and for the broker's JVM, the collector's
@@ -26,6 +27,7 @@ import { startKafka } from '../kafka/broker.ts';
 import { startVigil, tempDir } from '../../test/support/vigil-process.ts';
 import { buildOtelcol, startOtelcol } from './peer/otelcol.ts';
 import { processTreeUsage } from './peer/process-tree-usage.ts';
+import { recordBatches, type BatchCensus } from './peer/record-batches.ts';
 import { countLogRecords, countMessages, createTopic } from './peer/topic-census.ts';
 import { procUsage } from './proc-usage.ts';
 
@@ -59,6 +61,7 @@ interface RunResult {
   collector_processes: number;
   kafka_messages: number;
   kafka_log_records: number;
+  kafka_batches: BatchCensus;
   load_average_1m: [number, number];
 }
 
@@ -104,7 +107,7 @@ async function startCollector(side: Side, dir: string, brokers: string, topic: s
   return startVigil(join(dir, 'data'), config, 'collector');
 }
 
-async function runOnce(side: Side, run: number, brokers: string, brokerPid: number): Promise<RunResult> {
+async function runOnce(side: Side, run: number, brokers: string, brokerPid: number, logDir: string): Promise<RunResult> {
   const topic = `bench_peer_${side}_${run}`;
   await createTopic(brokers, topic, partitions);
   const dir = tempDir(`peer-${side}`);
@@ -122,6 +125,8 @@ async function runOnce(side: Side, run: number, brokers: string, brokerPid: numb
     if (messages !== expectedMessages) throw new Error(`${side} wrote ${messages} messages to ${topic}, expected ${expectedMessages} (one per request)`);
     const logRecords = messages === 0 ? 0 : await countLogRecords(brokers, topic, messages);
     if (logRecords !== records + WARMUP_RECORDS) throw new Error(`${side} wrote ${logRecords} log records to ${topic}, expected ${records + WARMUP_RECORDS}`);
+    const batches = recordBatches(logDir, topic);
+    if (batches.messages !== messages) throw new Error(`${topic}'s segment files hold ${batches.messages} messages, its offsets say ${messages}`);
     const perMillion = (cpu: number) => round((cpu / records) * 1e6, 2);
     return {
       side,
@@ -136,6 +141,7 @@ async function runOnce(side: Side, run: number, brokers: string, brokerPid: numb
       collector_processes: after.collector.processes,
       kafka_messages: messages,
       kafka_log_records: logRecords,
+      kafka_batches: batches,
       load_average_1m: [round(loadBefore, 2), round(loadavg()[0]!, 2)],
     };
   } finally {
@@ -159,7 +165,7 @@ try {
   for (let run = 1; run <= runs; run++) {
     for (const side of sides) {
       log(`run ${run}/${runs}: ${side}, ${records} records${values['random-bodies'] ? ', random bodies' : ''}`);
-      const result = await runOnce(side, run, kafka.bootstrap, brokerPid);
+      const result = await runOnce(side, run, kafka.bootstrap, brokerPid, join(kafka.dataDir, 'node-1', 'data'));
       results.push(result);
       process.stdout.write(`${JSON.stringify(result)}\n`);
     }
