@@ -13,7 +13,8 @@
  * messages were batched and compressed.
  *
  * Prints one JSON line per run, then a summary: medians of records/s, CPU-seconds per million
- * records for the collector (process and children) and for the broker's JVM, the collector's
+ * records for the collector (process and children) and for the broker's JVM (also less its idle
+ * rate, measured for 3 s before each run, since slower runs are charged more of it), the collector's
  * peak RSS, and vigil/otelcol ratios. Without Go, or when the Collector does not build, it says
  * so and runs vigil alone.
  */
@@ -45,6 +46,7 @@ const records = Number(values.records);
 const runs = Number(values.runs);
 const partitions = Number(values.partitions);
 const WARMUP_RECORDS = 2000;
+const IDLE_SAMPLE_MS = 3000;
 const GENERATOR = resolve(import.meta.dirname, 'peer/load-generator.ts');
 
 type Side = 'vigil' | 'otelcol';
@@ -57,6 +59,8 @@ interface RunResult {
   retries: number;
   collector_cpu_seconds_per_million: number;
   broker_cpu_seconds_per_million: number;
+  broker_cpu_seconds_per_million_less_idle: number;
+  broker_idle_cpu_seconds_per_second: number;
   collector_peak_rss_mb: number;
   collector_processes: number;
   kafka_messages: number;
@@ -116,6 +120,11 @@ async function runOnce(side: Side, run: number, brokers: string, brokerPid: numb
   const loadBefore = loadavg()[0]!;
   try {
     const generator = await startGenerator(collector.otlp);
+    // The broker spends CPU when nothing is produced (KRaft heartbeats, GC); a slower run would
+    // be charged more of it, so its idle rate is measured here and also reported subtracted.
+    const idle = procUsage(brokerPid).cpuSeconds;
+    await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+    const idlePerSecond = (procUsage(brokerPid).cpuSeconds - idle) / (IDLE_SAMPLE_MS / 1000);
     const before = { collector: processTreeUsage(pid), broker: procUsage(brokerPid) };
     const sent = await generator.go();
     const after = { collector: processTreeUsage(pid), broker: procUsage(brokerPid) };
@@ -137,6 +146,8 @@ async function runOnce(side: Side, run: number, brokers: string, brokerPid: numb
       retries: sent.retries,
       collector_cpu_seconds_per_million: perMillion(after.collector.cpuSeconds - before.collector.cpuSeconds),
       broker_cpu_seconds_per_million: perMillion(after.broker.cpuSeconds - before.broker.cpuSeconds),
+      broker_cpu_seconds_per_million_less_idle: perMillion(after.broker.cpuSeconds - before.broker.cpuSeconds - idlePerSecond * sent.seconds),
+      broker_idle_cpu_seconds_per_second: round(idlePerSecond, 3),
       collector_peak_rss_mb: Math.round(after.collector.peakRssMb),
       collector_processes: after.collector.processes,
       kafka_messages: messages,
@@ -156,7 +167,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'collector_peak_rss_mb'] as const;
+const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'broker_cpu_seconds_per_million_less_idle', 'collector_peak_rss_mb'] as const;
 
 const kafka = await startKafka();
 const results: RunResult[] = [];
