@@ -4,9 +4,9 @@
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
  * the same load: OTLP/HTTP protobuf logs, `per-request` records of ~420 B per request from
- * `clients` connections at once, sent by a generator in its own process. Runs alternate
- * (vigil, otelcol, vigil, otelcol, …) so drift on a shared machine hits both alike; each run
- * gets a new collector process and a new, empty topic. Both answer 200 only once the records
+ * `clients` connections at once, sent by a generator in its own process. After an uncounted
+ * warm-up of the broker, runs alternate (vigil, otelcol, otelcol, vigil, vigil, …) so drift on
+ * a shared machine hits both alike; each run gets a new collector process and a new, empty topic. Both answer 200 only once the records
  * are in Kafka with acks=all, gzip-compressed (scripts/otelcol/build.sh and bench/peer/otelcol.ts
  * say how the Collector is set up to match). After each run the topic is read back: its messages
  * and decoded log records must be exactly what was sent, and its segment files tell how the
@@ -47,6 +47,7 @@ const runs = Number(values.runs);
 const partitions = Number(values.partitions);
 const WARMUP_RECORDS = 2000;
 const IDLE_SAMPLE_MS = 3000;
+const BROKER_WARMUP_RECORDS = 100_000;
 const GENERATOR = resolve(import.meta.dirname, 'peer/load-generator.ts');
 
 type Side = 'vigil' | 'otelcol';
@@ -78,7 +79,7 @@ if ('unavailable' in otelcol) log(`no OpenTelemetry Collector to compare with ($
 const sides: Side[] = 'binary' in otelcol ? ['vigil', 'otelcol'] : ['vigil'];
 
 /** Starts the load generator; resolves once it has encoded everything and sent its warm-up. */
-async function startGenerator(otlp: string) {
+async function startGenerator(otlp: string, records: number) {
   const args = ['--import', 'tsx', GENERATOR, '--url', otlp, '--records', String(records), '--clients', String(values.clients), '--per-request', String(values['per-request']), '--warmup-records', String(WARMUP_RECORDS)];
   if (values['random-bodies']) args.push('--random-bodies');
   const child = spawn(process.execPath, args, { cwd: resolve(import.meta.dirname, '../..'), stdio: ['pipe', 'pipe', 'inherit'] });
@@ -111,15 +112,15 @@ async function startCollector(side: Side, dir: string, brokers: string, topic: s
   return startVigil(join(dir, 'data'), config, 'collector');
 }
 
-async function runOnce(side: Side, run: number, brokers: string, brokerPid: number, logDir: string): Promise<RunResult> {
-  const topic = `bench_peer_${side}_${run}`;
+async function runOnce(side: Side, run: number, records: number, brokers: string, brokerPid: number, logDir: string): Promise<RunResult> {
+  const topic = run === 0 ? 'bench_peer_broker_warmup' : `bench_peer_${side}_${run}`;
   await createTopic(brokers, topic, partitions);
   const dir = tempDir(`peer-${side}`);
   const collector = await startCollector(side, dir, brokers, topic);
   const pid = collector.child.pid!;
   const loadBefore = loadavg()[0]!;
   try {
-    const generator = await startGenerator(collector.otlp);
+    const generator = await startGenerator(collector.otlp, records);
     // The broker spends CPU when nothing is produced (KRaft heartbeats, GC); a slower run would
     // be charged more of it, so its idle rate is measured here and also reported subtracted.
     const idle = procUsage(brokerPid).cpuSeconds;
@@ -173,10 +174,16 @@ const kafka = await startKafka();
 const results: RunResult[] = [];
 try {
   const brokerPid = kafka.nodes[0]!.pid;
+  const logDir = join(kafka.dataDir, 'node-1', 'data');
+  // A new JVM spends its first minute compiling: without this, whichever side runs first would
+  // be charged a cold broker. Not counted.
+  log(`broker warm-up: ${Math.min(records, BROKER_WARMUP_RECORDS)} records through ${sides[0]}, not counted`);
+  await runOnce(sides[0]!, 0, Math.min(records, BROKER_WARMUP_RECORDS), kafka.bootstrap, brokerPid, logDir);
   for (let run = 1; run <= runs; run++) {
-    for (const side of sides) {
+    // A B, B A, A B, …: neither side always follows the other.
+    for (const side of run % 2 ? sides : [...sides].reverse()) {
       log(`run ${run}/${runs}: ${side}, ${records} records${values['random-bodies'] ? ', random bodies' : ''}`);
-      const result = await runOnce(side, run, kafka.bootstrap, brokerPid, join(kafka.dataDir, 'node-1', 'data'));
+      const result = await runOnce(side, run, records, kafka.bootstrap, brokerPid, logDir);
       results.push(result);
       process.stdout.write(`${JSON.stringify(result)}\n`);
     }
