@@ -338,7 +338,11 @@ export const processorSchema = z
       .object({
         /** ClickHouse prefers thousands of rows per insert over many small ones. */
         max_rows: positiveInt.default(20_000),
-        max_delay: duration.prefault('200ms'),
+        /**
+         * How long rows wait for more when no insert of their table is running. 0 (group commit):
+         * insert at once; rows arriving during an insert go in the next, sent when it finishes.
+         */
+        max_delay: duration.prefault('0ms'),
       })
       .strict()
       .prefault({}),

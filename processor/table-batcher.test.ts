@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChdbStore, migrate, StoreError, type Store } from '../core/store/index.ts';
+import { silentLogger } from '../core/telemetry/index.ts';
+import { TableBatcher, type BatchOptions } from './table-batcher.ts';
+
+// The real engine behind every batcher here; a wrapper only records, delays or poisons calls.
+const dir = mkdtempSync(join(tmpdir(), 'vigil-batcher-'));
+const store = new ChdbStore({ path: dir });
+const TABLE = 'batcher_rows';
+
+beforeAll(async () => {
+  await store.start();
+  await migrate(store, { database: 'default', ttlDays: 30 });
+  await store.exec(`CREATE TABLE ${TABLE} (Test String, Seq UInt32, Body String) ENGINE = MergeTree ORDER BY (Test, Seq)`);
+});
+afterAll(async () => {
+  await store.shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Row = { Test: string; Seq: number; Body: string };
+const rowsOf = (test: string, from: number, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ Test: test, Seq: from + i, Body: `b${from + i}` }));
+const stored = async (test: string) =>
+  (await store.query<{ Seq: number }>(`SELECT Seq FROM ${TABLE} WHERE Test = {t:String} ORDER BY Seq`, { t: test })).map((r) => Number(r.Seq));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The real store, recording each insert (its first Seq and size, start and end) and optionally holding it at a gate. */
+function recordingStore(options: { gate?: () => Promise<void>; refuse?: (row: Row) => boolean } = {}) {
+  const calls: Array<{ first: number; rows: number; startedAt: number; endedAt?: number }> = [];
+  const wrapped = Object.create(store) as Store;
+  wrapped.insertRows = async (table, rows, insertOptions) => {
+    const call: (typeof calls)[number] = { first: (rows[0] as Row).Seq, rows: rows.length, startedAt: performance.now() };
+    calls.push(call);
+    try {
+      if (options.gate) await options.gate();
+      if (options.refuse && (rows as Row[]).some(options.refuse)) throw new StoreError('Cannot parse input: poison', false, 27);
+      await store.insertRows(table, rows, insertOptions);
+    } finally {
+      call.endedAt = performance.now();
+    }
+  };
+  return { store: wrapped, calls };
+}
+
+/** A gate the test opens: the first insert waits on it, later ones pass. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  let first = true;
+  return {
+    open,
+    wait: () => {
+      if (!first) return Promise.resolve();
+      first = false;
+      return opened;
+    },
+  };
+}
+
+const batcher = (s: Store, options: Partial<BatchOptions> = {}) =>
+  new TableBatcher(TABLE, s, { maxRows: 20_000, maxDelayMs: 0, retryForMs: 2000, ...options }, silentLogger);
+
+describe('TableBatcher group commit (real chDB)', () => {
+  it('an idle table inserts at once, not after a linger: adds of the same turn share one insert', async () => {
+    const { store: s, calls } = recordingStore();
+    const b = batcher(s);
+    const t0 = performance.now();
+    const adds = [b.add(rowsOf('idle', 0, 3)), b.add(rowsOf('idle', 3, 2)), b.add(rowsOf('idle', 5, 1))];
+    await Promise.all(adds);
+    // The old linger was 200 ms before an insert even started; now it starts on the next turn.
+    expect(calls[0]!.startedAt - t0).toBeLessThan(100);
+    expect(calls.map((c) => c.rows)).toEqual([6]);
+    expect(await stored('idle')).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('while an insert runs, adds from many turns accumulate into ONE next insert, sent as soon as it finishes', async () => {
+    const g = gate();
+    const { store: s, calls } = recordingStore({ gate: g.wait });
+    const b = batcher(s);
+    const first = b.add(rowsOf('group', 0, 10));
+    await sleep(20);
+    expect(calls).toHaveLength(1); // held at the gate
+    const later: Promise<void>[] = [];
+    for (let i = 0; i < 8; i += 1) {
+      later.push(b.add(rowsOf('group', 10 + i * 5, 5)));
+      await sleep(5); // separate turns of the event loop, as separate requests would be
+    }
+    expect(calls).toHaveLength(1);
+    g.open();
+    await Promise.all([first, ...later]);
+    expect(calls.map((c) => c.rows)).toEqual([10, 40]);
+    // No timer between the two: the second starts right after the first ends.
+    expect(calls[1]!.startedAt - calls[0]!.endedAt!).toBeLessThan(50);
+    expect(await stored('group')).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(b.insertCount).toBe(2);
+    expect(b.insertedRows).toBe(50);
+  });
+
+  it('closes a batch at max_rows, keeps insert order, and never splits one add', async () => {
+    const g = gate();
+    const { store: s, calls } = recordingStore({ gate: g.wait });
+    const b = batcher(s, { maxRows: 10 });
+    const adds = [b.add(rowsOf('bound', 0, 4))];
+    await sleep(10);
+    for (let i = 0; i < 7; i += 1) adds.push(b.add(rowsOf('bound', 4 + i * 4, 4))); // 28 rows while the first is held
+    g.open();
+    await Promise.all(adds);
+    expect(calls.map((c) => c.rows)).toEqual([4, 12, 12, 4]);
+    expect(calls.map((c) => c.first)).toEqual([0, 4, 16, 28]);
+    for (let i = 1; i < calls.length; i += 1) expect(calls[i]!.startedAt).toBeGreaterThanOrEqual(calls[i - 1]!.endedAt!); // one at a time
+    expect(await stored('bound')).toEqual(Array.from({ length: 32 }, (_, i) => i));
+  });
+
+  it('a positive max_delay lingers only while the table is idle', async () => {
+    const { store: s, calls } = recordingStore();
+    const b = batcher(s, { maxDelayMs: 150 });
+    const t0 = performance.now();
+    await b.add(rowsOf('linger', 0, 1));
+    expect(calls[0]!.startedAt - t0).toBeGreaterThanOrEqual(140);
+    await b.add(rowsOf('linger', 1, 1));
+    expect(calls).toHaveLength(2);
+  });
+
+  it('isolates refused rows in a group-committed batch: only their sender hears of them, the rest land', async () => {
+    const { store: s } = recordingStore({ refuse: (r) => r.Body === 'poison' });
+    const b = batcher(s);
+    const refused: Record<string, number> = {};
+    const report = (name: string) => ({ refused: (n: number) => void (refused[name] = (refused[name] ?? 0) + n) });
+    const poisoned = rowsOf('refuse', 10, 5);
+    poisoned[3]!.Body = 'poison';
+    await Promise.all([b.add(rowsOf('refuse', 0, 10), report('a')), b.add(poisoned, report('b')), b.add(rowsOf('refuse', 15, 5), report('c'))]);
+    expect(refused).toEqual({ b: 1 });
+    expect(b.refusedRows).toBe(1);
+    expect(await stored('refuse')).toEqual(Array.from({ length: 20 }, (_, i) => i).filter((i) => i !== 13));
+  });
+
+  it('retries a retryable failure, and fails its senders (only) when the retry deadline passes', async () => {
+    let failures = 1;
+    const flaky = Object.create(store) as Store;
+    flaky.insertRows = async (table, rows, o) => {
+      if (failures-- > 0) throw new StoreError('TOO_MANY_PARTS', true, 252);
+      return store.insertRows(table, rows, o);
+    };
+    await batcher(flaky).add(rowsOf('retry', 0, 3));
+    expect(await stored('retry')).toEqual([0, 1, 2]);
+
+    failures = Infinity;
+    const down = batcher(flaky, { retryForMs: 300 });
+    await expect(down.add(rowsOf('retry', 3, 2))).rejects.toThrow(/TOO_MANY_PARTS/);
+    expect(down.failedRows).toBe(2);
+    failures = 0;
+    await down.add(rowsOf('retry', 5, 1)); // the batcher carries on after a failed batch
+    expect(await stored('retry')).toEqual([0, 1, 2, 5]);
+  });
+
+  it('flush() resolves once everything added so far is stored, including rows waiting behind an insert', async () => {
+    const g = gate();
+    const { store: s } = recordingStore({ gate: g.wait });
+    const b = batcher(s, { maxDelayMs: 60_000 });
+    void b.add(rowsOf('flush', 0, 2));
+    const flushed = b.flush();
+    await sleep(10);
+    void b.add(rowsOf('flush', 2, 2));
+    const second = b.flush();
+    g.open();
+    await flushed;
+    await second;
+    expect(await stored('flush')).toEqual([0, 1, 2, 3]);
+    await b.flush(); // nothing pending: settles at once
+  });
+});
