@@ -111,6 +111,10 @@ describe('processor: a row the store refuses for good', () => {
       if (rows.some((r) => (r as { Body?: string }).Body === 'poison')) throw new StoreError('Cannot parse input: poison', false, 27);
       return store.insertRows(table, rows, options);
     };
+    poisoned.insertEncoded = async (table, block, options) => {
+      if (Buffer.from(block.data).includes('poison')) throw new StoreError('Cannot parse input: poison', false, 27);
+      return store.insertEncoded(table, block, options);
+    };
     const processor = new Processor({
       bus,
       store: poisoned,

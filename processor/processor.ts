@@ -1,11 +1,12 @@
 import type { Bus, IncomingMessage } from '../core/bus/index.ts';
-import { acceptRequest, decodeProtobuf, MalformedOtlpError, type RejectReason, type Signal, type SignalRequest, type TableRows } from '../core/model/index.ts';
+import { acceptRequest, decodeProtobuf, MalformedOtlpError, transcodeRequest, type RejectReason, type Rejections, type Signal, type SignalRequest } from '../core/model/index.ts';
 import type { Store } from '../core/store/index.ts';
 import { selfMetrics, type Logger } from '../core/telemetry/index.ts';
 import { StoreError } from '../core/store/index.ts';
 import { withRetry } from '../core/retry/index.ts';
 import { TableBatcher, type BatchOptions } from './table-batcher.ts';
 import { isolateRefusedRows, refusedIn } from './isolate-refused-rows.ts';
+import { RowBatch, type RowPart } from './row-batch.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
@@ -28,7 +29,10 @@ export interface ProcessorStats {
   tables: Record<string, { insertedRows: number; inserts: number; failedRows: number }>;
 }
 
-/** Bus consumer: decodes OTLP requests, maps them to rows and inserts them in batches per table. */
+/** Rows of a message per table, as row objects or encoded blocks. */
+type TableParts = ReadonlyArray<{ table: string; rows: RowPart }>;
+
+/** Bus consumer: turns OTLP requests into rows (transcoded, or decoded and mapped) and inserts them in batches per table. */
 export class Processor {
   private readonly batchers = new Map<string, TableBatcher>();
   private readonly signalByTopic: Map<string, Signal>;
@@ -74,9 +78,9 @@ export class Processor {
         continue;
       }
       this.messages += 1;
-      let tables: TableRows[];
+      let tables: TableParts;
       try {
-        tables = this.accept(signal, (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value));
+        tables = this.tablesOf(signal, message);
       } catch (error) {
         if (!(error instanceof MalformedOtlpError)) throw error;
         this.malformed += 1;
@@ -98,14 +102,15 @@ export class Processor {
   private async storeReplayable(topic: string, messages: IncomingMessage[], batchId: string): Promise<void> {
     const signal = this.signalByTopic.get(topic);
     if (!signal) throw new Error(`processor has no signal for topic ${topic}`);
-    const byTable = new Map<string, object[]>();
+    const byTable = new Map<string, RowBatch>();
     // Which message fed which rows of each table, so a refused row is traced to its message.
     const sources = new Map<string, Array<{ message: IncomingMessage; from: number; to: number }>>();
+    const nowMs = Date.now(); // one clock for the batch: the dead-letter path re-reads messages with it
     for (const message of messages) {
       this.messages += 1;
-      let tables: TableRows[];
+      let tables: TableParts;
       try {
-        tables = this.accept(signal, (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value));
+        tables = this.tablesOf(signal, message, nowMs);
       } catch (error) {
         if (!(error instanceof MalformedOtlpError) || !this.options.onMalformed) throw error;
         this.malformed += 1;
@@ -113,19 +118,20 @@ export class Processor {
         continue;
       }
       for (const { table, rows } of tables) {
-        let list = byTable.get(table);
-        if (!list) byTable.set(table, (list = []));
-        const from = list.length;
-        for (const row of rows) list.push(row);
+        let batch = byTable.get(table);
+        if (!batch) byTable.set(table, (batch = new RowBatch()));
+        // One batch takes one kind of part; every message of a replayable batch gives the same kind.
+        if (!batch.takes(rows)) throw new Error(`processor: mixed row kinds for ${table} in one batch`);
+        const { from, to } = batch.push(rows);
         if (!sources.has(table)) sources.set(table, []);
-        sources.get(table)!.push({ message, from, to: list.length });
+        sources.get(table)!.push({ message, from, to });
       }
     }
     for (const [table, rows] of byTable) {
       const stats = this.batcher(table);
       const started = performance.now();
       const insert = (from: number, to: number) =>
-        withRetry(() => this.options.store.insertRows(table, rows.slice(from, to), { dedupToken: from === 0 && to === rows.length ? `${batchId}/${table}` : `${batchId}/${table}/${from}-${to}` }), {
+        withRetry(() => rows.insert(this.options.store, table, { dedupToken: from === 0 && to === rows.rows ? `${batchId}/${table}` : `${batchId}/${table}/${from}-${to}` }, from, to), {
           maxElapsedMs: this.options.batch.retryForMs,
           maxDelayMs: 10_000,
           isRetryable: (error) => error instanceof StoreError && error.retryable,
@@ -134,17 +140,17 @@ export class Processor {
           },
         });
       try {
-        await insert(0, rows.length);
-        stats.insertedRows += rows.length;
+        await insert(0, rows.rows);
+        stats.insertedRows += rows.rows;
         stats.insertCount += 1;
-        selfMetrics.insert(table, rows.length, (performance.now() - started) / 1000, 'ok');
+        selfMetrics.insert(table, rows.rows, (performance.now() - started) / 1000, 'ok');
       } catch (error) {
-        selfMetrics.insert(table, rows.length, (performance.now() - started) / 1000, 'failed');
+        selfMetrics.insert(table, rows.rows, (performance.now() - started) / 1000, 'failed');
         // Rows the store refuses for good are found and dead-lettered alone: bad data must not
         // stop the consumer nor sink its neighbours. Anything else fails the batch, which the
         // bus then retries as planned.
         if (!(error instanceof StoreError) || error.retryable || !this.options.onMalformed) throw error;
-        await this.isolateReplayable(table, rows, sources.get(table) ?? [], insert, error);
+        await this.isolateReplayable(signal, table, rows.rows, sources.get(table) ?? [], insert, error, nowMs);
       }
     }
   }
@@ -156,20 +162,26 @@ export class Processor {
    * them, as JSONEachRow of the rows (their OTLP message may have fed other tables that landed).
    */
   private async isolateReplayable(
+    signal: Signal,
     table: string,
-    rows: object[],
+    rowCount: number,
     sources: Array<{ message: IncomingMessage; from: number; to: number }>,
     insert: (from: number, to: number) => Promise<unknown>,
     error: StoreError,
+    nowMs: number,
   ): Promise<void> {
     const stats = this.batcher(table);
-    const { refused } = await isolateRefusedRows(rows.length, async (from, to) => void (await insert(from, to)), (e) => e instanceof StoreError && !e.retryable);
-    const refusedCount = refusedIn(refused, 0, rows.length);
+    const { refused } = await isolateRefusedRows(rowCount, async (from, to) => void (await insert(from, to)), (e) => e instanceof StoreError && !e.retryable);
+    const refusedCount = refusedIn(refused, 0, rowCount);
     stats.failedRows += refusedCount;
-    stats.insertedRows += rows.length - refusedCount;
-    this.options.logger.error({ table, rows: rows.length, refused: refusedCount, err: error.message }, 'store refused rows; dead-lettering them alone, the rest was stored');
+    stats.insertedRows += rowCount - refusedCount;
+    this.options.logger.error({ table, rows: rowCount, refused: refusedCount, err: error.message }, 'store refused rows; dead-lettering them alone, the rest was stored');
     for (const { message, from, to } of sources) {
-      const own = rows.slice(from, to).filter((_row, i) => refusedIn(refused, from + i, from + i + 1) > 0);
+      if (refusedIn(refused, from, to) === 0) continue;
+      // The message's rows as objects, for a readable dead letter: the reference path gives the
+      // same rows in the same order as the transcoder (differentially tested), at the same clock.
+      const rows = this.objectRowsOf(signal, message, table, nowMs);
+      const own = rows.filter((_row, i) => refusedIn(refused, from + i, from + i + 1) > 0);
       if (own.length === 0) continue;
       const value = Buffer.from(own.map((row) => JSON.stringify(row)).join('\n') + '\n');
       const deadLetter: IncomingMessage = { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, value };
@@ -177,20 +189,45 @@ export class Processor {
     }
   }
 
+  /**
+   * A message's rows per table: the receiver's encoded blocks as they are (embedded), the decoded
+   * request mapped to row objects (file logs and other in-process producers), or else its bytes
+   * transcoded into RowBinary when the store takes encoded rows (Kafka), or decoded and mapped.
+   */
+  private tablesOf(signal: Signal, message: IncomingMessage, nowMs?: number): TableParts {
+    if (message.encoded && this.options.store.insertEncoded) return message.encoded.map((rows) => ({ table: rows.table, rows }));
+    if (message.decoded !== undefined || !this.options.store.insertEncoded) return this.accept(signal, (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value), nowMs);
+    const transcoded = transcodeRequest(signal, message.value, { ttlDays: this.options.ttlDays, nowMs });
+    this.countRejected(transcoded.rejected);
+    return transcoded.tables.map((rows) => ({ table: rows.table, rows }));
+  }
+
+  private objectRowsOf(signal: Signal, message: IncomingMessage, table: string, nowMs: number): readonly object[] {
+    try {
+      const request = (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value);
+      return acceptRequest(signal, request, { ttlDays: this.options.ttlDays, nowMs }).rows.find((t) => t.table === table)?.rows ?? [];
+    } catch {
+      return [];
+    }
+  }
+
   /** Validated rows of a request; rejected records are counted by reason (the receivers report theirs to clients). */
-  private accept<S extends Signal>(signal: S, request: SignalRequest[S]): TableRows[] {
+  private accept<S extends Signal>(signal: S, request: SignalRequest[S], nowMs?: number): TableParts {
     let accepted;
     try {
-      accepted = acceptRequest(signal, request, { ttlDays: this.options.ttlDays });
+      accepted = acceptRequest(signal, request, { ttlDays: this.options.ttlDays, nowMs });
     } catch (error) {
       // Deterministic: retrying the message cannot help, so it is treated as undecodable.
       throw new MalformedOtlpError(`the ${signal} request cannot be mapped to rows: ${(error as Error).message}`);
     }
-    if (accepted.rejected.count > 0) {
-      for (const [reason, n] of Object.entries(accepted.rejected.reasons)) this.rejected[reason as RejectReason] = (this.rejected[reason as RejectReason] ?? 0) + n;
-      this.options.logger.warn({ rejected: accepted.rejected.reasons }, accepted.rejected.message);
-    }
+    this.countRejected(accepted.rejected);
     return accepted.rows;
+  }
+
+  private countRejected(rejected: Rejections): void {
+    if (rejected.count === 0) return;
+    for (const [reason, n] of Object.entries(rejected.reasons)) this.rejected[reason as RejectReason] = (this.rejected[reason as RejectReason] ?? 0) + n;
+    this.options.logger.warn({ rejected: rejected.reasons }, rejected.message);
   }
 
   private batcher(table: string): TableBatcher {

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore, migrate, StoreError, type Store } from '../core/store/index.ts';
 import { silentLogger } from '../core/telemetry/index.ts';
+import { RowBinaryEncoder } from '../core/store/row-binary/row-binary-encoder.ts';
+import type { EncodedRows } from '../core/model/index.ts';
 import { TableBatcher, type BatchOptions } from './table-batcher.ts';
 
 // The real engine behind every batcher here; a wrapper only records, delays or poisons calls.
@@ -25,12 +27,33 @@ type Row = { Test: string; Seq: number; Body: string };
 const rowsOf = (test: string, from: number, n: number): Row[] => Array.from({ length: n }, (_, i) => ({ Test: test, Seq: from + i, Body: `b${from + i}` }));
 const stored = async (test: string) =>
   (await store.query<{ Seq: number }>(`SELECT Seq FROM ${TABLE} WHERE Test = {t:String} ORDER BY Seq`, { t: test })).map((r) => Number(r.Seq));
+const encoder = new RowBinaryEncoder(['Test', 'Seq', 'Body'], new Map([['Test', 'String'], ['Seq', 'UInt32'], ['Body', 'String']]));
+/** Rows encoded as the transcoder hands them over: one RowBinary block, row offsets beside it. */
+function encodedOf(rows: Row[]): EncodedRows {
+  const parts = rows.map((row) => encoder.encode([row]));
+  const offsets = new Uint32Array(parts.length + 1);
+  parts.forEach((part, i) => (offsets[i + 1] = offsets[i]! + part.length));
+  return { table: TABLE, columns: ['Test', 'Seq', 'Body'], data: Buffer.concat(parts), offsets };
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The real store, recording each insert (its first Seq and size, start and end) and optionally holding it at a gate. */
 function recordingStore(options: { gate?: () => Promise<void>; refuse?: (row: Row) => boolean } = {}) {
-  const calls: Array<{ first: number; rows: number; startedAt: number; endedAt?: number }> = [];
+  const calls: Array<{ first: number; rows: number; startedAt: number; endedAt?: number; encoded?: number }> = [];
   const wrapped = Object.create(store) as Store;
+  wrapped.insertEncoded = async (table, block, insertOptions) => {
+    // RowBinary of (Test String, Seq UInt32, …): the first row's Seq follows Test's length byte and bytes.
+    const data = Buffer.from(block.data);
+    const call: (typeof calls)[number] = { first: data.readUInt32LE(1 + data[0]!), rows: -1, startedAt: performance.now(), encoded: data.length };
+    calls.push(call);
+    try {
+      if (options.gate) await options.gate();
+      if (options.refuse && data.includes('poison')) throw new StoreError('Cannot parse input: poison', false, 27);
+      await store.insertEncoded!(table, block, insertOptions);
+    } finally {
+      call.endedAt = performance.now();
+    }
+  };
   wrapped.insertRows = async (table, rows, insertOptions) => {
     const call: (typeof calls)[number] = { first: (rows[0] as Row).Seq, rows: rows.length, startedAt: performance.now() };
     calls.push(call);
@@ -170,5 +193,39 @@ describe('TableBatcher group commit (real chDB)', () => {
     await second;
     expect(await stored('flush')).toEqual([0, 1, 2, 3]);
     await b.flush(); // nothing pending: settles at once
+  });
+
+  it('joins the transcoder\'s encoded blocks from many senders into one insert, and isolates a refused row inside them', async () => {
+    const g = gate();
+    const { store: s, calls } = recordingStore({ gate: g.wait, refuse: (r) => r.Body === 'poison' });
+    const b = batcher(s);
+    const refused: Record<string, number> = {};
+    const report = (name: string) => ({ refused: (n: number) => void (refused[name] = (refused[name] ?? 0) + n) });
+    const first = b.add(encodedOf(rowsOf('encoded', 0, 4)), report('a'));
+    await sleep(10);
+    const poisoned = rowsOf('encoded', 4, 6);
+    poisoned[2]!.Body = 'poison';
+    const later = [b.add(encodedOf(poisoned), report('b')), b.add(encodedOf(rowsOf('encoded', 10, 5)), report('c'))];
+    g.open();
+    await Promise.all([first, ...later]);
+    expect(refused).toEqual({ b: 1 });
+    expect(calls[0]!.encoded).toBeGreaterThan(0);
+    expect(calls[1]!.first).toBe(4); // the second insert starts with the second sender's rows, joined with the third's
+    expect(b.refusedRows).toBe(1);
+    expect(b.insertedRows).toBe(14);
+    expect(await stored('encoded')).toEqual(Array.from({ length: 15 }, (_, i) => i).filter((i) => i !== 6));
+  });
+
+  it('never mixes row objects and encoded blocks in one insert, and stores both', async () => {
+    const g = gate();
+    const { store: s, calls } = recordingStore({ gate: g.wait });
+    const b = batcher(s);
+    const held = b.add(rowsOf('mixed', 0, 1));
+    await sleep(10);
+    const adds = [b.add(rowsOf('mixed', 1, 2)), b.add(encodedOf(rowsOf('mixed', 3, 3))), b.add(encodedOf(rowsOf('mixed', 6, 1)))];
+    g.open();
+    await Promise.all([held, ...adds]);
+    expect(calls.map((c) => (c.encoded ? 'encoded' : c.rows))).toEqual([1, 2, 'encoded']);
+    expect(await stored('mixed')).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });

@@ -4,6 +4,7 @@ import { StoreError } from '../core/store/index.ts';
 import { withRetry } from '../core/retry/index.ts';
 import type { DeliveryReport } from '../core/bus/index.ts';
 import { isolateRefusedRows, refusedIn } from './isolate-refused-rows.ts';
+import { RowBatch, partRows, type RowPart } from './row-batch.ts';
 
 export interface BatchOptions {
   /** A batch is closed once it holds this many rows (one add() is never split across inserts). */
@@ -28,7 +29,7 @@ interface Waiter {
 }
 
 interface PendingBatch {
-  rows: object[];
+  content: RowBatch;
   waiters: Waiter[];
   /** Resolves once the batch's insert has settled (stored, partly refused, or failed). */
   settled: Promise<void>;
@@ -38,7 +39,7 @@ interface PendingBatch {
 function emptyBatch(): PendingBatch {
   let markSettled!: () => void;
   const settled = new Promise<void>((resolve) => (markSettled = resolve));
-  return { rows: [], waiters: [], settled, markSettled };
+  return { content: new RowBatch(), waiters: [], settled, markSettled };
 }
 
 /**
@@ -72,16 +73,17 @@ export class TableBatcher {
   ) {}
 
   /**
-   * Resolves once `rows` are stored. Rows the store refuses for good do not fail their
-   * neighbours: they are reported to `delivery` (and counted), and the rest land.
+   * Resolves once `rows` (row objects, or a block the transcoder encoded) are stored. Rows the
+   * store refuses for good do not fail their neighbours: they are reported to `delivery` (and
+   * counted), and the rest land.
    */
-  add(rows: readonly object[], delivery?: DeliveryReport): Promise<void> {
-    if (rows.length === 0) return Promise.resolve();
+  add(rows: RowPart, delivery?: DeliveryReport): Promise<void> {
+    if (partRows(rows) === 0) return Promise.resolve();
+    if (!this.open.content.takes(rows)) this.close();
     const batch = this.open;
-    const from = batch.rows.length;
-    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject, from, to: from + rows.length, delivery }));
-    for (const row of rows) batch.rows.push(row);
-    if (batch.rows.length >= this.options.maxRows) this.close();
+    const { from, to } = batch.content.push(rows);
+    const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject, from, to, delivery }));
+    if (batch.content.rows >= this.options.maxRows) this.close();
     this.schedule();
     return done;
   }
@@ -96,7 +98,7 @@ export class TableBatcher {
 
   /** Closes the open batch: no more rows join it; it is sent once the batches before it are. */
   private close(): void {
-    if (this.open.rows.length === 0) return;
+    if (this.open.content.rows === 0) return;
     this.closed.push(this.open);
     this.open = emptyBatch();
   }
@@ -131,7 +133,7 @@ export class TableBatcher {
       .finally(() => {
         this.running = undefined;
         // Rows added by the last settle callbacks (or a flush racing the end) are not left behind.
-        if (this.open.rows.length > 0 || this.closed.length > 0) this.schedule();
+        if (this.open.content.rows > 0 || this.closed.length > 0) this.schedule();
       });
   }
 
@@ -149,8 +151,8 @@ export class TableBatcher {
     }
   }
 
-  private insertWithRetry(rows: object[]): Promise<void> {
-    return withRetry(() => this.store.insertRows(this.table, rows), {
+  private insertWithRetry(rows: RowBatch, from?: number, to?: number): Promise<void> {
+    return withRetry(() => rows.insert(this.store, this.table, undefined, from, to), {
       maxElapsedMs: this.options.retryForMs,
       isRetryable: (error) => error instanceof StoreError && error.retryable,
       onRetry: (error, attempt) => {
@@ -163,20 +165,20 @@ export class TableBatcher {
     const started = performance.now();
     try {
       try {
-        await this.insertWithRetry(batch.rows);
+        await this.insertWithRetry(batch.content);
       } catch (error) {
         if (!isPermanent(error)) throw error;
         await this.isolate(batch, error as Error);
         return;
       }
-      this.insertedRows += batch.rows.length;
+      this.insertedRows += batch.content.rows;
       this.insertCount += 1;
-      selfMetrics.insert(this.table, batch.rows.length, (performance.now() - started) / 1000, 'ok');
+      selfMetrics.insert(this.table, batch.content.rows, (performance.now() - started) / 1000, 'ok');
       for (const w of batch.waiters) w.resolve();
     } catch (error) {
-      this.failedRows += batch.rows.length;
-      selfMetrics.insert(this.table, batch.rows.length, (performance.now() - started) / 1000, 'failed');
-      this.logger.error({ table: this.table, rows: batch.rows.length, err: (error as Error).message }, 'insert failed; senders get an error and retry');
+      this.failedRows += batch.content.rows;
+      selfMetrics.insert(this.table, batch.content.rows, (performance.now() - started) / 1000, 'failed');
+      this.logger.error({ table: this.table, rows: batch.content.rows, err: (error as Error).message }, 'insert failed; senders get an error and retry');
       for (const w of batch.waiters) w.reject(error);
     }
   }
@@ -187,12 +189,12 @@ export class TableBatcher {
    * rows were refused (reported to the OTLP client as partial_success).
    */
   private async isolate(batch: PendingBatch, error: Error): Promise<void> {
-    const { refused } = await isolateRefusedRows(batch.rows.length, (from, to) => this.insertWithRetry(batch.rows.slice(from, to)), isPermanent);
-    const refusedCount = refusedIn(refused, 0, batch.rows.length);
+    const { refused } = await isolateRefusedRows(batch.content.rows, (from, to) => this.insertWithRetry(batch.content, from, to), isPermanent);
+    const refusedCount = refusedIn(refused, 0, batch.content.rows);
     this.refusedRows += refusedCount;
-    this.insertedRows += batch.rows.length - refusedCount;
+    this.insertedRows += batch.content.rows - refusedCount;
     this.insertCount += 1;
-    this.logger.error({ table: this.table, rows: batch.rows.length, refused: refusedCount, err: error.message }, 'store refused rows; the rest of the batch was stored');
+    this.logger.error({ table: this.table, rows: batch.content.rows, refused: refusedCount, err: error.message }, 'store refused rows; the rest of the batch was stored');
     for (const w of batch.waiters) {
       const n = refusedIn(refused, w.from, w.to);
       if (n > 0) w.delivery?.refused(n, `${this.table}: ${error.message.slice(0, 300)}`);

@@ -9,6 +9,7 @@ import {
   RECORD_NOUN,
   scanLogsRequest,
   splitRequest,
+  transcodeRequest,
   type Rejections,
   type Signal,
   type SignalRequest,
@@ -34,12 +35,14 @@ export interface IngestResult {
 }
 
 /**
- * An OTLP request that came as protobuf. Over Kafka, a logs request whose every record
+ * An OTLP request that came as protobuf. Embedded (in-process bus), it is transcoded straight
+ * into the engine's RowBinary rows (ingestTranscoded). Over Kafka, a logs request whose every record
  * acceptRequest would take as sent is forwarded as the bytes it came in, read once with
  * protobufjs's Reader for its key and checks and never decoded (scanLogsRequest); everything
  * else (other signals, a record to reject or fix, a request to split) takes ingestRequest.
  */
 export async function ingestProtobuf<S extends Signal>(signal: S, body: Uint8Array, options: IngestOptions): Promise<IngestResult> {
+  if (options.bus.kind === 'in_process') return ingestTranscoded(signal, body, options);
   const forwardable = options.bus.kind === 'kafka' && signal === 'logs' && (!options.maxMessageBytes || body.length <= options.maxMessageBytes);
   const scan = forwardable ? scanLogsRequest(body, limitsAt(Date.now(), options.ttlDays)) : undefined;
   if (!scan) return ingestRequest(signal, decodeProtobuf(signal, body), body, body.length, options);
@@ -90,4 +93,27 @@ export async function ingestRequest<S extends Signal>(signal: S, decoded: Signal
     await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, messages));
   }
   return { records: accepted.records, rejected: tally.toJSON() };
+}
+
+/**
+ * Embedded mode: the request's bytes become RowBinary rows per table in one pass, with the same
+ * rejections acceptRequest gives (the transcoder is checked byte for byte against the protobufjs
+ * decode → acceptRequest → requestToRows path, which it falls back to for unusual requests).
+ * The processor inserts the blocks as they are; a store without encoded inserts has the bytes.
+ */
+async function ingestTranscoded<S extends Signal>(signal: S, body: Uint8Array, options: IngestOptions): Promise<IngestResult> {
+  const tally = new RejectionTally(RECORD_NOUN[signal]);
+  const transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally });
+  if (transcoded.tables.length > 0) {
+    const message: OutgoingMessage = {
+      signal,
+      key: '', // the in-process bus has one partition; nothing reads the key
+      encoded: transcoded.tables,
+      size: body.length,
+      bytes: () => body,
+      delivery: { refused: (count: number, detail: string) => tally.add('refused_by_store', detail, count) },
+    };
+    await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, [message]));
+  }
+  return { records: transcoded.records, rejected: tally.toJSON() };
 }

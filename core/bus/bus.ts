@@ -1,4 +1,4 @@
-import type { Signal } from '../model/index.ts';
+import type { EncodedRows, Signal } from '../model/index.ts';
 
 /** What a receiver hands to the bus: one OTLP export request. */
 export interface OutgoingMessage {
@@ -7,6 +7,11 @@ export interface OutgoingMessage {
   key: string;
   /** The decoded request, when the publisher has it; the in-process bus passes it along. */
   decoded?: unknown;
+  /**
+   * The request's accepted records already encoded per table (the transcoder's output, made by
+   * the embedded receivers); the in-process bus passes it along and the processor inserts it as is.
+   */
+  encoded?: readonly EncodedRows[];
   /** The OTLP protobuf encoding (the Kafka wire format), produced only when a bus needs bytes. */
   bytes(): Uint8Array;
   /** Approximate size, for memory bounds. */
@@ -36,6 +41,7 @@ export interface IncomingMessage {
   key?: string;
   readonly value: Uint8Array;
   decoded?: unknown;
+  encoded?: readonly EncodedRows[];
   dedupToken?: string;
   delivery?: DeliveryReport;
 }

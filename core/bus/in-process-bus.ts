@@ -71,6 +71,7 @@ export class InProcessBus implements Bus {
       offset: offset.toString(),
       key: message.key,
       decoded: message.decoded,
+      encoded: message.encoded,
       dedupToken: message.dedupToken,
       delivery: message.delivery,
       // Encoded only if a consumer asks: the embedded path never needs the bytes.

@@ -13,3 +13,5 @@ export { splitRequest, RecordTooLargeError } from './split/split-request.ts';
 export { scanLogsRequest } from './scan/scan-logs-request.ts';
 export type { LogsScan } from './scan/scan-logs-request.ts';
 export { limitsAt } from './accept/record-checks.ts';
+export { transcodeRequest, rowCount } from './transcode/index.ts';
+export type { EncodedRows, TranscodedRequest } from './transcode/index.ts';
