@@ -1,6 +1,7 @@
 /**
  * npm run bench:peer -- [--records N (per run, default 500000)] [--runs R (A/B pairs, default 3)]
  *                       [--clients 16] [--per-request 100] [--random-bodies] [--partitions 6]
+ *                       [--kafka-client kafkajs|platformatic (vigil's producer; default vigil's own)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
  * the same load: OTLP/HTTP protobuf logs, `per-request` records of ~420 B per request from
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     'per-request': { type: 'string', default: '100' },
     'random-bodies': { type: 'boolean', default: false },
     partitions: { type: 'string', default: '6' },
+    'kafka-client': { type: 'string' },
   },
 });
 const records = Number(values.records);
@@ -106,7 +108,7 @@ async function startCollector(side: Side, dir: string, brokers: string, topic: s
   if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic);
   const config = {
     log_level: 'warn',
-    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic } } },
+    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}) } },
     collector: { hostmetrics: { enabled: false } },
   };
   return startVigil(join(dir, 'data'), config, 'collector');
@@ -208,6 +210,7 @@ process.stdout.write(
         per_request: Number(values['per-request']),
         clients: Number(values.clients),
         bodies: values['random-bodies'] ? 'random' : 'compressible',
+        vigil_kafka_client: values['kafka-client'] ?? 'kafkajs (default)',
         otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
         median: medians,
         ratio_vigil_over_otelcol: ratio,
