@@ -9,6 +9,8 @@ const dirs: string[] = [];
 const running: VigilProcess[] = [];
 const clusters: KafkaCluster[] = [];
 const DOWN_MS = Number(process.env.VIGIL_TEST_KAFKA_DOWN_MS ?? 15_000);
+// VIGIL_TEST_KAFKA_CLIENT=platformatic runs these outages with the producer on @platformatic/kafka.
+const CLIENT = process.env.VIGIL_TEST_KAFKA_CLIENT ? { client: process.env.VIGIL_TEST_KAFKA_CLIENT } : {};
 
 async function start(brokers: string, name: string, command: 'collector' | 'processor', extra: Record<string, unknown> = {}) {
   const dir = tempDir(`${name}-${command}`);
@@ -17,7 +19,7 @@ async function start(brokers: string, name: string, command: 'collector' | 'proc
     dir,
     {
       log_level: 'warn',
-      bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions: 3, client_id: name, session_timeout: '6s', ...extra } },
+      bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions: 3, client_id: name, session_timeout: '6s', ...CLIENT, ...extra } },
       collector: { hostmetrics: { enabled: false } },
     },
     command,
