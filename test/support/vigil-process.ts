@@ -32,7 +32,8 @@ export async function startVigil(
   writeFileSync(configFile, JSON.stringify(config));
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'bin/vigil.cjs'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--http-port', '0'],
+    // VIGIL_CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the vigil processes tests and benchmarks start.
+    [...(process.env.VIGIL_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'bin/vigil.cjs'), command, '--config', configFile, '--data-dir', dataDir, '--otlp-port', '0', '--otlp-grpc-port', '0', '--http-port', '0'],
     { cwd: ROOT, env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs: Array<Record<string, unknown>> = [];
