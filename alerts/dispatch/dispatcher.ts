@@ -7,6 +7,7 @@ import type { Inhibitor } from '../inhibit/inhibitor.ts';
 import type { NotificationLog } from '../notify/notification-log.ts';
 import type { Silences } from '../silence/silences.ts';
 import type { DispatchedAlert, GroupMessage, Integration } from './group-message.ts';
+import { needsNotification } from './needs-notification.ts';
 import { matchRoutes, type ResolvedRoute } from './route.ts';
 import { inTimeInterval, type TimeInterval } from './time-intervals.ts';
 
@@ -146,14 +147,22 @@ export class Dispatcher implements Notifier {
       const interval = this.options.timeIntervals?.find((t) => t.name === name);
       return interval !== undefined && inTimeInterval(interval, now);
     });
-    for (const [i, integration] of (muted ? [] : (this.options.receivers.get(receiver) ?? [])).entries()) {
+    const firingIds = firing.map((a) => a.fingerprint);
+    const resolvedIds = resolved.map((a) => a.fingerprint);
+    // Everything silenced or inhibited: nothing to say and nothing to log, as in Alertmanager.
+    const integrations = muted || visible.length === 0 ? [] : (this.options.receivers.get(receiver) ?? []);
+    for (const [i, integration] of integrations.entries()) {
       const logName = `${receiver}/${integration.name}/${i}`;
       const last = this.options.log.last(logName, group.key);
       const alerts = integration.sendResolved ? visible : firing;
-      if (alerts.length === 0) continue;
-      const changed = last?.hash !== hash;
-      const repeatDue = firing.length > 0 && (!last || now - last.sentAt >= group.route.repeatInterval);
-      const due = changed || repeatDue;
+      const due = needsNotification(last, firingIds, resolvedIds, integration.sendResolved, group.route.repeatInterval, now);
+      if (alerts.length === 0) {
+        // All resolved and send_resolved is false: nothing is sent, but the log records that the
+        // alerts resolved (Alertmanager does too). Otherwise it keeps them as notified firing, and a
+        // new incident of the same alerts within repeat_interval is taken for already sent: lost.
+        if (due) await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'skipped_resolved', firing: [], resolved: resolvedIds });
+        continue;
+      }
       if (!due && !integration.decidesPerIncident) {
         this.options.logger.debug({ group: group.key, integration: logName, lastSentAt: last?.sentAt, hash }, 'notification already sent (notification log)');
         continue;
@@ -181,7 +190,7 @@ export class Dispatcher implements Notifier {
         status.sent += 1;
         selfMetrics.notification(integration.name, 'sent');
         status.lastSentAt = now;
-        await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'sent', firing: firing.map((a) => a.fingerprint), resolved: resolved.map((a) => a.fingerprint) });
+        await this.options.log.record({ receiver: logName, groupKey: group.key, hash, at: now, status: 'sent', firing: firingIds, resolved: resolvedIds });
       } catch (err) {
         status.failed += 1;
         selfMetrics.notification(integration.name, 'failed');

@@ -26,6 +26,9 @@ export interface LogRecord {
   groupKey: string;
   hash: string;
   sentAt: number;
+  /** Fingerprints the entry knew firing and resolved (absent from older instances). */
+  firing?: string[];
+  resolved?: string[];
 }
 
 /**
