@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { encodeProtobuf, requestToRows } from '../../core/model/index.ts';
 import { engineBaseline } from './engine-baseline.ts';
 import { grpcLogSender } from './grpc-log-sender.ts';
-import { logRequest, type BodyKind } from './log-requests.ts';
+import { logRequest, type BodyKind } from './log-request.ts';
 import { procUsage } from './proc-usage.ts';
 import { threadCpu, threadCpuSince } from './thread-cpu.ts';
 

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import { startKafka } from '../kafka/broker.ts';
 import { startVigil, tempDir, type VigilProcess } from '../../test/support/vigil-process.ts';
 import { httpLogLoad } from './http-log-load.ts';
-import { otlpLogBodies } from './otlp-log-bodies.ts';
+import { encodedLogRequests } from './log-request.ts';
 import { procUsage } from './proc-usage.ts';
 import { engineReinsert } from './engine-reinsert.ts';
 
@@ -64,7 +64,7 @@ try {
     const pid = collector.child.pid!;
     const leg: Record<string, unknown> = {};
     for (const kind of values.bodies.split(',') as Array<'compressible' | 'random'>) {
-      const bodies = otlpLogBodies(kind, 256, perRequest);
+      const bodies = encodedLogRequests(256, perRequest, kind === 'random' ? 'random' : 'realistic');
       await httpLogLoad(collector.otlp, bodies.slice(0, 32), clients, { seconds: 2 }); // warm-up: connections, JIT, producer
       const loadBefore = load();
       const before = { vigil: procUsage(pid), broker: procUsage(brokerPid) };
@@ -93,7 +93,7 @@ try {
     const collectorDir = tempDir('bench-backlog');
     dirs.push(collectorDir);
     const collector = await startVigil(collectorDir, kafkaConfig('otlp_logs'), 'collector');
-    const bodies = otlpLogBodies('compressible', Math.ceil(processorRecords / perRequest), perRequest);
+    const bodies = encodedLogRequests(Math.ceil(processorRecords / perRequest), perRequest, 'realistic');
     await httpLogLoad(collector.otlp, bodies, clients, { once: true });
     await collector.stop();
 

@@ -11,7 +11,8 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { logRequest } from './log-request.ts';
+import { encodeProtobuf } from '../../../core/model/index.ts';
+import { logRequest } from '../log-request.ts';
 
 const { values } = parseArgs({
   options: {
@@ -30,7 +31,7 @@ const clients = Number(values.clients);
 const randomBodies = values['random-bodies'];
 
 function requests(records: number, firstSeq: number): Uint8Array[] {
-  return Array.from({ length: Math.ceil(records / perRequest) }, (_, i) => logRequest(firstSeq + i, Math.min(perRequest, records - i * perRequest), randomBodies));
+  return Array.from({ length: Math.ceil(records / perRequest) }, (_, i) => encodeProtobuf('logs', logRequest(firstSeq + i, Math.min(perRequest, records - i * perRequest), randomBodies ? 'random' : 'realistic')));
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);

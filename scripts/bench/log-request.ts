@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { encodeProtobuf, type ExportLogsServiceRequest } from '../../../core/model/index.ts';
+import { encodeProtobuf, type ExportLogsServiceRequest } from '../../core/model/index.ts';
+
+/** realistic: log lines that compress as real ones do; random: the same size, nothing for gzip to find. */
+export type BodyKind = 'realistic' | 'random';
 
 const WORDS = ['GET', 'POST', '/api/orders', '/api/users', 'completed', 'failed', 'in', 'ms', 'status', 'upstream', 'cache', 'miss'];
 
@@ -14,14 +17,15 @@ function randomBody(length: number): string {
 }
 
 /**
- * One OTLP/HTTP logs request as an SDK's batch processor sends it: one resource (service, host,
- * pod), one scope, `count` records of about 400 B encoded (body, severity, five attributes,
- * trace and span ids). `seq` varies the resource over 8 services and 16 hosts, so requests spread
- * over partitions when the exporter keys by resource.
+ * One OTLP logs request as an SDK's batch processor sends it: one resource (service, host, pod),
+ * one scope, `count` records of about 400 B encoded (body, severity, five attributes, trace and
+ * span ids). `seq` varies the resource over 8 services and 16 hosts, so requests spread over
+ * partitions when the exporter keys by resource. Every benchmark sends these, so their figures
+ * are about the same records.
  */
-export function logRequest(seq: number, count: number, randomBodies: boolean): Uint8Array {
+export function logRequest(seq: number, count: number, bodies: BodyKind): ExportLogsServiceRequest {
   const now = BigInt(Date.now()) * 1_000_000n;
-  const request: ExportLogsServiceRequest = {
+  return {
     resourceLogs: [
       {
         resource: {
@@ -41,7 +45,7 @@ export function logRequest(seq: number, count: number, randomBodies: boolean): U
                 observedTimeUnixNano: String(now + BigInt(i)),
                 severityNumber: i % 10 === 0 ? 17 : 9,
                 severityText: i % 10 === 0 ? 'ERROR' : 'INFO',
-                body: { stringValue: randomBodies ? randomBody(text.length) : text },
+                body: { stringValue: bodies === 'random' ? randomBody(text.length) : text },
                 attributes: [
                   { key: 'http.method', value: { stringValue: i % 2 ? 'GET' : 'POST' } },
                   { key: 'http.status_code', value: { intValue: i % 10 === 0 ? 500 : 200 } },
@@ -58,5 +62,9 @@ export function logRequest(seq: number, count: number, randomBodies: boolean): U
       },
     ],
   };
-  return encodeProtobuf('logs', request);
+}
+
+/** `count` requests of `perRequest` records each, encoded as OTLP/protobuf. */
+export function encodedLogRequests(count: number, perRequest: number, bodies: BodyKind, firstSeq = 0): Buffer[] {
+  return Array.from({ length: count }, (_, i) => Buffer.from(encodeProtobuf('logs', logRequest(firstSeq + i, perRequest, bodies))));
 }
