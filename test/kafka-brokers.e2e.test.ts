@@ -75,8 +75,11 @@ describe('broker outages', () => {
     const during = sendLogs(() => collector.otlp, 'restart', 10_000, 200, 2, 10_000);
     await new Promise((r) => setTimeout(r, 3000));
     await kafka.startNode(1);
-    expect((await during).retries).toBeGreaterThan(0);
+    const { retries } = await during;
     await expectExactly(processor, 'restart', 20_000);
+    // kafkajs gives up within its retry budget, so clients get 503 and retry; @platformatic/kafka's
+    // budget (20 × 500 ms) outlasts a 3 s restart, so its clients only wait longer for their 200.
+    if (!CLIENT.client) expect(retries).toBeGreaterThan(0);
   }, 300_000);
 
   it('3 brokers, replication 3, one broker killed mid-run: nothing lost', async () => {
