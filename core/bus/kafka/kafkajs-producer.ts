@@ -1,5 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import type { ProduceRecord } from './produce-batcher.ts';
+import type { PartitionRecords } from './produce-batcher.ts';
 import type { RecordProducer } from './record-producer.ts';
 
 /** RecordProducer on kafkajs: one idempotent producer, one request in flight per broker. */
@@ -22,12 +22,13 @@ export class KafkajsProducer implements RecordProducer {
     this.producer.on(this.producer.events.DISCONNECT, listener);
   }
 
-  readonly send = async (topic: string, partition: number, records: ProduceRecord[]): Promise<void> => {
+  // kafkajs groups the messages by partition and leader: one produce request per broker.
+  readonly send = async (topic: string, partitions: PartitionRecords[]): Promise<void> => {
     await this.producer.send({
       topic,
       acks: -1,
       compression: CompressionTypes.GZIP,
-      messages: records.map((r) => ({ key: r.key, value: r.value, partition })),
+      messages: partitions.flatMap(({ partition, records }) => records.map((r) => ({ key: r.key, value: r.value, partition }))),
     });
   };
 }

@@ -1,5 +1,5 @@
 import { Producer, ProduceAcks } from '@platformatic/kafka';
-import type { ProduceRecord } from './produce-batcher.ts';
+import type { PartitionRecords } from './produce-batcher.ts';
 import type { RecordProducer } from './record-producer.ts';
 
 export interface PlatformaticProducerOptions {
@@ -42,7 +42,7 @@ export class PlatformaticProducer implements RecordProducer {
     // Sends fail after their retry budget when the cluster is gone: that is the 503.
   }
 
-  readonly send = async (topic: string, partition: number, records: ProduceRecord[]): Promise<void> => {
-    await this.producer.send({ messages: records.map((r) => ({ topic, partition, key: r.key, value: r.value })) });
+  readonly send = async (topic: string, partitions: PartitionRecords[]): Promise<void> => {
+    await this.producer.send({ messages: partitions.flatMap(({ partition, records }) => records.map((r) => ({ topic, partition, key: r.key, value: r.value }))) });
   };
 }

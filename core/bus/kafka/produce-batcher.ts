@@ -4,18 +4,24 @@ export interface ProduceRecord {
   value: Buffer;
 }
 
+/** One partition's records within a produce request. */
+export interface PartitionRecords {
+  partition: number;
+  records: ProduceRecord[];
+}
+
 /**
- * Sends one partition's records in one produce request (acks=all) and resolves once the broker
- * acknowledged them all; rejects when they are not durable.
+ * Sends the records of one or more partitions of a topic in one produce request (acks=all) and
+ * resolves once the broker acknowledged them all; rejects when they are not durable.
  */
-export type SendPartition = (topic: string, partition: number, records: ProduceRecord[]) => Promise<void>;
+export type SendRequest = (topic: string, partitions: PartitionRecords[]) => Promise<void>;
 
 export interface ProduceBatcherOptions {
   /** How long the first record of an idle partition waits for others to join its request. */
   lingerMs: number;
-  /** Record bytes per produce request (uncompressed); a larger single record still goes alone. */
+  /** Record bytes per partition per produce request (uncompressed); a larger single record still goes alone. */
   maxBatchBytes: number;
-  send: SendPartition;
+  send: SendRequest;
   /** Injected for tests; setTimeout by default. */
   setTimer?: (run: () => void, ms: number) => unknown;
 }
@@ -26,24 +32,31 @@ interface Waiting extends ProduceRecord {
 }
 
 interface PartitionQueue {
+  partition: number;
   waiting: Waiting[];
   bytes: number;
   inFlight: Promise<void> | undefined;
+}
+
+interface TopicQueues {
+  partitions: Map<number, PartitionQueue>;
   timer: boolean;
 }
 
 /**
- * Group commit for the producer: records are queued per partition and one produce request
- * carries all of a partition's queued records (up to maxBatchBytes). An idle partition waits
- * `lingerMs` for company; while a partition's request is in flight its next records accumulate
- * and go as soon as it returns, so batches grow with the load instead of with a timer.
+ * Group commit for the producer: records are queued per partition, and one produce request
+ * carries the queued records (up to maxBatchBytes each) of every partition of the topic that has
+ * no request in flight. The broker handles one request per connection at a time, so a request
+ * per partition would queue six round trips where one does. An idle topic waits `lingerMs` for
+ * company; while a partition's request is in flight its next records accumulate and go as soon
+ * as it returns, so batches grow with the load instead of with a timer.
  *
  * One request in flight per partition keeps the idempotent producer's sequence numbers in
  * order. Each record's promise settles with its own request: a failed request fails only the
  * records it carried, so only their OTLP requests hear 503.
  */
 export class ProduceBatcher {
-  private readonly queues = new Map<string, PartitionQueue>();
+  private readonly topics = new Map<string, TopicQueues>();
   private readonly setTimer: (run: () => void, ms: number) => unknown;
 
   constructor(private readonly options: ProduceBatcherOptions) {
@@ -52,18 +65,19 @@ export class ProduceBatcher {
 
   /** Resolves once the record is acknowledged by the broker (acks=all). */
   add(topic: string, partition: number, record: ProduceRecord): Promise<void> {
-    const id = `${partition}\u0000${topic}`;
-    let queue = this.queues.get(id);
-    if (!queue) this.queues.set(id, (queue = { waiting: [], bytes: 0, inFlight: undefined, timer: false }));
+    let queues = this.topics.get(topic);
+    if (!queues) this.topics.set(topic, (queues = { partitions: new Map(), timer: false }));
+    let queue = queues.partitions.get(partition);
+    if (!queue) queues.partitions.set(partition, (queue = { partition, waiting: [], bytes: 0, inFlight: undefined }));
     const done = new Promise<void>((resolve, reject) => queue.waiting.push({ ...record, resolve, reject }));
     queue.bytes += record.value.length;
     if (queue.inFlight) return done; // goes when the request in flight returns
-    if (queue.bytes >= this.options.maxBatchBytes) this.flush(topic, partition, queue);
-    else if (!queue.timer) {
-      queue.timer = true;
+    if (queue.bytes >= this.options.maxBatchBytes) this.flush(topic, queues);
+    else if (!queues.timer) {
+      queues.timer = true;
       this.setTimer(() => {
-        queue.timer = false;
-        if (!queue.inFlight) this.flush(topic, partition, queue);
+        queues.timer = false;
+        this.flush(topic, queues);
       }, this.options.lingerMs);
     }
     return done;
@@ -72,39 +86,40 @@ export class ProduceBatcher {
   /** Resolves when nothing is queued or in flight (records added meanwhile included). */
   async drain(): Promise<void> {
     for (;;) {
-      const busy = [...this.queues.values()].filter((q) => q.inFlight || q.waiting.length > 0);
+      const busy = [...this.topics.values()].flatMap((t) => [...t.partitions.values()]).filter((q) => q.inFlight || q.waiting.length > 0);
       if (busy.length === 0) return;
-      for (const [id, q] of this.queues) {
-        if (!q.inFlight && q.waiting.length > 0) {
-          const cut = id.indexOf('\u0000');
-          this.flush(id.slice(cut + 1), Number(id.slice(0, cut)), q);
-        }
-      }
+      for (const [topic, queues] of this.topics) this.flush(topic, queues);
       await Promise.all(busy.map((q) => q.inFlight?.catch(() => {})));
     }
   }
 
-  private flush(topic: string, partition: number, queue: PartitionQueue): void {
-    if (queue.waiting.length === 0) return;
-    // At least one record, then as many as fit the byte bound.
-    let count = 0;
-    let bytes = 0;
-    while (count < queue.waiting.length && (count === 0 || bytes + queue.waiting[count]!.value.length <= this.options.maxBatchBytes)) {
-      bytes += queue.waiting[count]!.value.length;
-      count += 1;
+  /** One request with the waiting records of every partition of the topic not in flight. */
+  private flush(topic: string, queues: TopicQueues): void {
+    const carried: Array<{ queue: PartitionQueue; batch: Waiting[] }> = [];
+    for (const queue of queues.partitions.values()) {
+      if (queue.inFlight || queue.waiting.length === 0) continue;
+      // At least one record, then as many as fit the byte bound.
+      let count = 0;
+      let bytes = 0;
+      while (count < queue.waiting.length && (count === 0 || bytes + queue.waiting[count]!.value.length <= this.options.maxBatchBytes)) {
+        bytes += queue.waiting[count]!.value.length;
+        count += 1;
+      }
+      queue.bytes -= bytes;
+      carried.push({ queue, batch: queue.waiting.splice(0, count) });
     }
-    const batch = queue.waiting.splice(0, count);
-    queue.bytes -= bytes;
-    const records = batch.map(({ key, value }) => ({ key, value }));
-    queue.inFlight = (async () => this.options.send(topic, partition, records))()
+    if (carried.length === 0) return;
+    const request = carried.map(({ queue, batch }) => ({ partition: queue.partition, records: batch.map(({ key, value }) => ({ key, value })) }));
+    const inFlight = (async () => this.options.send(topic, request))()
       .then(
-        () => batch.forEach((r) => r.resolve()),
-        (error: unknown) => batch.forEach((r) => r.reject(error)),
+        () => carried.forEach(({ batch }) => batch.forEach((r) => r.resolve())),
+        (error: unknown) => carried.forEach(({ batch }) => batch.forEach((r) => r.reject(error))),
       )
       .finally(() => {
-        queue.inFlight = undefined;
+        for (const { queue } of carried) queue.inFlight = undefined;
         // Whatever queued during the request has waited long enough: send it now.
-        if (queue.waiting.length > 0) this.flush(topic, partition, queue);
+        if (carried.some(({ queue }) => queue.waiting.length > 0)) this.flush(topic, queues);
       });
+    for (const { queue } of carried) queue.inFlight = inFlight;
   }
 }

@@ -1,4 +1,4 @@
-import type { SendPartition } from './produce-batcher.ts';
+import type { SendRequest } from './produce-batcher.ts';
 
 /**
  * The producer side of the Kafka bus, behind which either client library sits: idempotent,
@@ -8,8 +8,8 @@ import type { SendPartition } from './produce-batcher.ts';
 export interface RecordProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  /** One produce request with a partition's records; resolves when acknowledged by all in-sync replicas. */
-  send: SendPartition;
+  /** One produce request with some partitions' records; resolves when acknowledged by all in-sync replicas. */
+  send: SendRequest;
   /** Called when the client lost its connections (the bus then answers 503 until it reconnects). */
   onDisconnect(listener: () => void): void;
 }
