@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import type { Logger } from '../../core/telemetry/index.ts';
 import type { KafkaSecurity } from '../../core/bus/index.ts';
+import type { ReplicatedEntry } from '../notify/notification-log.ts';
 
 export interface KafkaLeadershipOptions {
   brokers: string[];
@@ -21,15 +22,8 @@ export interface KafkaLeadershipOptions {
   readyToLead?: (signal: AbortSignal) => Promise<void>;
 }
 
-export interface LogRecord {
-  receiver: string;
-  groupKey: string;
-  hash: string;
-  sentAt: number;
-  /** Fingerprints the entry knew firing and resolved (absent from older instances). */
-  firing?: string[];
-  resolved?: string[];
-}
+/** A notification-log entry as the instances replicate it (the log defines it). */
+export type LogRecord = ReplicatedEntry;
 
 /**
  * High availability for `vigil alerts` through Kafka: the group member that owns partition 0 of
