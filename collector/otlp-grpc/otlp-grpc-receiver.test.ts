@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../core/auth/index.ts';
 import { InProcessBus } from '../../core/bus/index.ts';
 import { encodeProtobuf, type Signal } from '../../core/model/index.ts';
-import { ChdbStore, migrate, StoreError, type Store } from '../../core/store/index.ts';
+import { ChdbStore, migrate, StoreError, type EncodedBlock, type Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { Processor } from '../../processor/index.ts';
 import { retryDelayMs } from './grpc-status.ts';
@@ -34,6 +34,11 @@ class GatedStore implements Store {
     await this.gate;
     if (this.failure) throw this.failure;
     return this.inner.insertRows(table, rows);
+  }
+  async insertEncoded(table: string, block: EncodedBlock) {
+    await this.gate;
+    if (this.failure) throw this.failure;
+    return this.inner.insertEncoded!(table, block);
   }
 }
 const store = new GatedStore(chdb);

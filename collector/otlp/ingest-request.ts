@@ -103,14 +103,17 @@ export async function ingestRequest<S extends Signal>(signal: S, decoded: Signal
  */
 async function ingestTranscoded<S extends Signal>(signal: S, body: Uint8Array, options: IngestOptions): Promise<IngestResult> {
   const tally = new RejectionTally(RECORD_NOUN[signal]);
-  const transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally });
+  const nowMs = Date.now();
+  const transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally, nowMs });
   if (transcoded.tables.length > 0) {
+    const rejected = transcoded.rejected.count > 0;
     const message: OutgoingMessage = {
       signal,
       key: '', // the in-process bus has one partition; nothing reads the key
       encoded: transcoded.tables,
       size: body.length,
-      bytes: () => body,
+      // Read only by a store without encoded inserts: the accepted records alone, as judged now.
+      bytes: () => (rejected ? encodeProtobuf(signal, acceptRequest(signal, decodeProtobuf(signal, body), { ttlDays: options.ttlDays, nowMs }).request) : body),
       delivery: { refused: (count: number, detail: string) => tally.add('refused_by_store', detail, count) },
     };
     await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, [message]));
