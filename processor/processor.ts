@@ -181,11 +181,13 @@ export class Processor {
       // The message's rows as objects, for a readable dead letter: the reference path gives the
       // same rows in the same order as the transcoder (differentially tested), at the same clock.
       const rows = this.objectRowsOf(signal, message, table, nowMs);
-      const own = rows.filter((_row, i) => refusedIn(refused, from + i, from + i + 1) > 0);
-      if (own.length === 0) continue;
-      const value = Buffer.from(own.map((row) => JSON.stringify(row)).join('\n') + '\n');
+      const own = rows?.filter((_row, i) => refusedIn(refused, from + i, from + i + 1) > 0);
+      if (own?.length === 0) continue;
+      // Rows that cannot be re-read are not dropped unseen: the message goes as it came.
+      const value = own ? Buffer.from(own.map((row) => JSON.stringify(row)).join('\n') + '\n') : Buffer.from(message.value);
       const deadLetter: IncomingMessage = { topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, value };
-      await this.options.onMalformed!(deadLetter, new Error(`${own.length} ${table} rows refused by the store (value: the rows as JSONEachRow): ${error.message}`));
+      const what = own ? `${own.length} ${table} rows refused by the store (value: the rows as JSONEachRow)` : `${table} rows refused by the store (value: the whole OTLP message; its rows could not be re-read)`;
+      await this.options.onMalformed!(deadLetter, new Error(`${what}: ${error.message}`));
     }
   }
 
@@ -202,12 +204,13 @@ export class Processor {
     return transcoded.tables.map((rows) => ({ table: rows.table, rows }));
   }
 
-  private objectRowsOf(signal: Signal, message: IncomingMessage, table: string, nowMs: number): readonly object[] {
+  private objectRowsOf(signal: Signal, message: IncomingMessage, table: string, nowMs: number): readonly object[] | undefined {
     try {
       const request = (message.decoded as SignalRequest[typeof signal] | undefined) ?? decodeProtobuf(signal, message.value);
       return acceptRequest(signal, request, { ttlDays: this.options.ttlDays, nowMs }).rows.find((t) => t.table === table)?.rows ?? [];
-    } catch {
-      return [];
+    } catch (error) {
+      this.options.logger.error({ table, offset: message.offset, err: (error as Error).message }, 'cannot re-read a refused message as rows; dead-lettering it whole');
+      return undefined;
     }
   }
 

@@ -113,7 +113,7 @@ async function ingestTranscoded<S extends Signal>(signal: S, body: Uint8Array, o
       encoded: transcoded.tables,
       size: body.length,
       // Read only by a store without encoded inserts: the accepted records alone, as judged now.
-      bytes: () => (rejected ? encodeProtobuf(signal, acceptRequest(signal, decodeProtobuf(signal, body), { ttlDays: options.ttlDays, nowMs }).request) : body),
+      bytes: () => (rejected ? encodeProtobuf(signal, acceptRequest(signal, decodeProtobuf(signal, body), { ttlDays: options.ttlDays, nowMs, mapRows: false }).request) : body),
       delivery: { refused: (count: number, detail: string) => tally.add('refused_by_store', detail, count) },
     };
     await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, [message]));

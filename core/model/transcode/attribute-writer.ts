@@ -329,47 +329,19 @@ export class AttributeWriter {
     switch (kind) {
       case ARRAY: {
         const out: unknown[] = [];
-        r.pos = vs;
-        while (r.pos < ve) {
-          const tag = r.uint32();
-          if (tag >>> 3 !== 1) {
-            r.skip(tag & 7);
-            continue;
-          }
-          if ((tag & 7) !== Wire.Len) throw new Bailout('wire type');
-          const length = r.uint32();
-          const s = r.pos;
-          const e = s + length;
-          if (e > ve) throw new Bailout('field overruns its message');
-          out.push(this.json(s, e, depth + 1));
-          r.pos = e;
-        }
-        if (r.pos !== ve) throw new Bailout('message overrun');
+        this.eachItem(vs, ve, (s, e) => out.push(this.json(s, e, depth + 1)));
         return out;
       }
       case KVLIST: {
         const entries: Array<[string, unknown]> = [];
-        r.pos = vs;
-        while (r.pos < ve) {
-          const tag = r.uint32();
-          if (tag >>> 3 !== 1) {
-            r.skip(tag & 7);
-            continue;
-          }
-          if ((tag & 7) !== Wire.Len) throw new Bailout('wire type');
-          const length = r.uint32();
-          const s = r.pos;
-          const e = s + length;
-          if (e > ve) throw new Bailout('field overruns its message');
+        this.eachItem(vs, ve, (s, e) => {
           this.readPair(s, e);
           const ks = this.pairKey;
           const key = ks < 0 ? 'null' : r.buf.toString('utf8', ks, this.pairKeyEnd);
           const valueStart = this.pairValue;
           const valueEnd = this.pairValueEnd;
           entries.push([key, valueStart < 0 ? null : this.json(valueStart, valueEnd, depth + 1)]);
-          r.pos = e;
-        }
-        if (r.pos !== ve) throw new Bailout('message overrun');
+        });
         return Object.fromEntries(entries);
       }
       case INT:
@@ -382,6 +354,31 @@ export class AttributeWriter {
       default:
         return this.scannedText(depth);
     }
+  }
+
+  /**
+   * Visits each element of the repeated message field 1 in [start, end) (ArrayValue.values,
+   * KeyValueList.values) as its byte range; other fields are skipped. The reader is left at
+   * `end` (a visit may move it).
+   */
+  private eachItem(start: number, end: number, visit: (s: number, e: number) => void): void {
+    const r = this.r;
+    r.pos = start;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      if (tag >>> 3 !== 1) {
+        r.skip(tag & 7);
+        continue;
+      }
+      if ((tag & 7) !== Wire.Len) throw new Bailout('wire type');
+      const length = r.uint32();
+      const s = r.pos;
+      const e = s + length;
+      if (e > end) throw new Bailout('field overruns its message');
+      visit(s, e);
+      r.pos = e;
+    }
+    if (r.pos !== end) throw new Bailout('message overrun');
   }
 
   private json(start: number, end: number, depth: number): unknown {

@@ -53,14 +53,14 @@ export class LogsTranscoder {
           w.uint8(rec.has(L.flags) ? r.buf.readUInt32LE(rec.at[L.flags]!) & 0xff : 0);
           ctx.string(w, rec, L.severityText);
           w.uint8(ctx.uint32(rec, L.severityNumber) | 0);
-          w.bytes(resource.serviceName);
+          w.copyBytes(resource.serviceName);
           ctx.attrs.writeValue(w, rec.at[L.body]!, rec.end[L.body]!);
-          w.bytes(resourceSchemaUrl);
-          w.bytes(resource.attributes);
-          w.bytes(scopeSchemaUrl);
-          w.bytes(scope.name);
-          w.bytes(scope.version);
-          w.bytes(scope.attributes);
+          w.copyBytes(resourceSchemaUrl);
+          w.copyBytes(resource.attributes);
+          w.copyBytes(scopeSchemaUrl);
+          w.copyBytes(scope.name);
+          w.copyBytes(scope.version);
+          w.copyBytes(scope.attributes);
           ctx.attrs.writeMap(w, rec, L.attributes);
           ctx.string(w, rec, L.eventName);
           out.commit();
@@ -111,6 +111,6 @@ export class LogsTranscoder {
     const observedMissing = observed < 0 || (buf.readUInt32LE(observed) === 0 && buf.readUInt32LE(observed + 4) === 0);
     if (!timeMissing) w.copy8(buf, time);
     else if (!observedMissing) w.copy8(buf, observed);
-    else w.uint64(ctx.limits.nowLo, ctx.limits.nowHi);
+    else w.uint64Halves(ctx.limits.nowLo, ctx.limits.nowHi);
   }
 }

@@ -72,14 +72,14 @@ export class MetricsTranscoder {
         const scope = ctx.scopeColumns(sm, F.scopeX.scope);
         const w = this.scratch;
         w.offset = 0;
-        w.bytes(resource.attributes);
-        w.bytes(resourceSchemaUrl);
-        w.bytes(scope.name);
-        w.bytes(scope.version);
-        w.bytes(scope.attributes);
+        w.copyBytes(resource.attributes);
+        w.copyBytes(resourceSchemaUrl);
+        w.copyBytes(scope.name);
+        w.copyBytes(scope.version);
+        w.copyBytes(scope.attributes);
         w.uint32(scope.dropped);
         ctx.string(w, sm, F.scopeX.schemaUrl);
-        w.bytes(resource.serviceName);
+        w.copyBytes(resource.serviceName);
         const common = w.take();
         for (let mi = 0; mi < sm.counts[F.scopeX.items]!; mi++) {
           const path = () => `resourceMetrics[${ri}].scopeMetrics[${si}].metrics[${mi}]`;
@@ -137,8 +137,8 @@ export class MetricsTranscoder {
   private writeRow(ctx: TranscodeContext, w: RowWriter, kind: Kind, common: Buffer, head: Buffer, temporality: number, monotonic: boolean): void {
     const point = this.points[kind.point];
     const f = POINT_FIELDS[kind.point];
-    w.bytes(common);
-    w.bytes(head);
+    w.copyBytes(common);
+    w.copyBytes(head);
     ctx.attrs.writeMap(w, point, f.attributes);
     ctx.copy8(w, point, f.start);
     ctx.copy8(w, point, f.time);
@@ -248,7 +248,7 @@ export class MetricsTranscoder {
         while (r.pos < end) {
           r.varint64();
           if (pass === 0) count++;
-          else w.uint64(r.lo, r.hi);
+          else w.uint64Halves(r.lo, r.hi);
         }
       }
     }

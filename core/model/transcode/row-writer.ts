@@ -1,35 +1,16 @@
 import { isUtf8 } from 'node:buffer';
+import { BinaryWriter } from '../../store/row-binary/binary-writer.ts';
 
 const HEX = Buffer.from('0123456789abcdef');
 
 /**
- * A growable RowBinary buffer that copies bytes straight from the protobuf input: strings are
- * already UTF-8 there, fixed64 times are already little-endian. Writes exactly what
- * core/store/row-binary's BinaryWriter writes for the same values.
+ * The RowBinary writer (core/store/row-binary's BinaryWriter) plus writes that copy bytes
+ * straight from the protobuf input: strings are already UTF-8 there, fixed64 times are already
+ * little-endian.
  */
-export class RowWriter {
-  buf: Buffer;
-  offset = 0;
-
+export class RowWriter extends BinaryWriter {
   constructor(initialBytes = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(initialBytes);
-  }
-
-  reserve(bytes: number): void {
-    if (this.offset + bytes <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.offset + bytes));
-    this.buf.copy(next, 0, 0, this.offset);
-    this.buf = next;
-  }
-
-  varUInt(value: number): void {
-    this.reserve(10);
-    let v = value;
-    while (v >= 0x80) {
-      this.buf[this.offset++] = (v & 0x7f) | 0x80;
-      v = Math.floor(v / 128);
-    }
-    this.buf[this.offset++] = v;
+    super(initialBytes);
   }
 
   /** A string column from protobuf string bytes, re-encoded where protobufjs would have replaced invalid UTF-8. */
@@ -58,12 +39,6 @@ export class RowWriter {
     }
   }
 
-  string(value: string): void {
-    const bytes = Buffer.byteLength(value);
-    this.varUInt(bytes);
-    this.reserve(bytes);
-    this.offset += this.buf.write(value, this.offset, 'utf8');
-  }
 
   /** An id as the hex string column the row mapping writes ('' for none). */
   hexFrom(src: Buffer, start: number, end: number): void {
@@ -95,7 +70,8 @@ export class RowWriter {
     this.offset += count;
   }
 
-  bytes(src: Buffer): void {
+  /** Bytes already encoded (a column block the context prepared). */
+  copyBytes(src: Buffer): void {
     const length = src.length;
     this.reserve(length);
     if (length < 64) {
@@ -120,33 +96,17 @@ export class RowWriter {
     this.offset += digits;
   }
 
-  uint8(value: number): void {
-    this.reserve(1);
-    this.buf[this.offset++] = value & 0xff;
-  }
 
-  uint32(value: number): void {
-    this.reserve(4);
-    this.offset = this.buf.writeUInt32LE(value >>> 0, this.offset);
-  }
 
-  int32(value: number): void {
-    this.reserve(4);
-    this.offset = this.buf.writeInt32LE(value | 0, this.offset);
-  }
 
   /** A 64-bit value from its 32-bit halves. */
-  uint64(lo: number, hi: number): void {
+  uint64Halves(lo: number, hi: number): void {
     this.reserve(8);
     this.buf.writeUInt32LE(lo >>> 0, this.offset);
     this.buf.writeUInt32LE(hi >>> 0, this.offset + 4);
     this.offset += 8;
   }
 
-  float64(value: number): void {
-    this.reserve(8);
-    this.offset = this.buf.writeDoubleLE(value, this.offset);
-  }
 
   /** The bytes written so far (a copy, so the writer can be reused). */
   take(): Buffer {

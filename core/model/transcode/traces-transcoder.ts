@@ -76,11 +76,11 @@ export class TracesTranscoder {
     ctx.hex(w, span, S.parentSpanId);
     ctx.string(w, span, S.traceState);
     ctx.string(w, span, S.name);
-    w.bytes(SPAN_KINDS[ctx.uint32(span, S.kind) | 0] ?? SPAN_KINDS[0]!);
-    w.bytes(resource.serviceName);
-    w.bytes(resource.attributes);
-    w.bytes(scope.name);
-    w.bytes(scope.version);
+    w.copyBytes(SPAN_KINDS[ctx.uint32(span, S.kind) | 0] ?? SPAN_KINDS[0]!);
+    w.copyBytes(resource.serviceName);
+    w.copyBytes(resource.attributes);
+    w.copyBytes(scope.name);
+    w.copyBytes(scope.version);
     ctx.attrs.writeMap(w, span, S.attributes);
     // Duration: end − start, never negative, 0 unless both are present (nanosBetween).
     if (span.has(S.startTimeUnixNano) && span.has(S.endTimeUnixNano)) {
@@ -95,7 +95,7 @@ export class TracesTranscoder {
       this.status.scan(r, span.at[S.status]!, span.end[S.status]!);
       code = ctx.uint32(this.status, F.Status.code) | 0;
     }
-    w.bytes(STATUS_CODES[code] ?? STATUS_CODES[0]!);
+    w.copyBytes(STATUS_CODES[code] ?? STATUS_CODES[0]!);
     if (span.has(S.status)) ctx.string(w, this.status, F.Status.message);
     else w.varUInt(0);
 
