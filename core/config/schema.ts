@@ -155,6 +155,8 @@ export const busSchema = z
         linger: duration.prefault('5ms'),
         /** Message bytes per produce request and partition, uncompressed (keep it under the broker's message.max.bytes). */
         batch_bytes: positiveInt.default(512 * 1024),
+        /** Idempotent producers per process, each with its own connection and a share of the partitions, so one batch is compressed while another is in flight (at most the partition count is useful). */
+        producers: positiveInt.max(16).default(2),
         /** The producer's client library: kafkajs, or @platformatic/kafka (no TLS/SASL with it yet). Consumers use kafkajs. */
         client: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
         /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
