@@ -104,7 +104,7 @@ export class KafkaBus implements Bus {
   async start(): Promise<void> {
     if (this.lanes) return;
     this.lanes = Array.from({ length: this.options.producers ?? 1 }, () => {
-      const records = this.options.client === 'platformatic' ? new PlatformaticProducer({ brokers: this.options.brokers, clientId: this.options.clientId }) : new KafkajsProducer(this.kafka);
+      const records = this.options.client === 'platformatic' ? new PlatformaticProducer({ brokers: this.options.brokers, clientId: this.options.clientId, security: this.options.security }) : new KafkajsProducer(this.kafka);
       records.onDisconnect(() => (this.producerReady = false));
       return { records, batcher: new ProduceBatcher({ lingerMs: this.options.lingerMs ?? 5, maxBatchBytes: this.options.maxBatchBytes ?? 512 * 1024, send: records.send }) };
     });
