@@ -10,7 +10,7 @@ import { makeTestCerts, type TestCerts } from './support/test-certs.ts';
 
 // A real Kafka 4.1 broker whose client listener takes only SASL/PLAIN over TLS (SASL_SSL, with a
 // certificate from a CA the test makes); vigil's bus reaches it through the same config path
-// users write (bus.kafka.tls, bus.kafka.sasl → kafkajs).
+// users write (bus.kafka.tls, bus.kafka.sasl → kafkajs, and → @platformatic/kafka for its producer).
 const JAAS =
   'org.apache.kafka.common.security.plain.PlainLoginModule required username="broker" password="broker-secret" ' +
   'user_broker="broker-secret" user_vigil="vigil-sasl-secret";';
@@ -45,8 +45,10 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function bus(security: { sasl?: Record<string, unknown>; tls?: Record<string, unknown> }, topic: string, group: string): KafkaBus {
-  const parsed = parseConfig({ bus: { kind: 'kafka', kafka: { brokers: kafka.bootstrap.split(','), ...security } } }, {});
+type Client = 'kafkajs' | 'platformatic';
+
+function bus(client: Client, security: { sasl?: Record<string, unknown>; tls?: Record<string, unknown> }, topic: string, group: string): KafkaBus {
+  const parsed = parseConfig({ bus: { kind: 'kafka', kafka: { brokers: kafka.bootstrap.split(','), client, ...security } } }, {});
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   const b = new KafkaBus({
     brokers: kafka.bootstrap.split(','),
@@ -62,6 +64,7 @@ function bus(security: { sasl?: Record<string, unknown>; tls?: Record<string, un
     sessionTimeoutMs: 6000,
     logger: createLogger('silent'),
     security: kafkaSecurity(parsed.config.bus.kafka),
+    client,
   });
   buses.push(b);
   return b;
@@ -71,10 +74,10 @@ const message = (text: string) => ({ signal: 'logs' as const, key: 'k', size: te
 
 const SASL = { mechanism: 'plain', username: 'vigil', password: 'vigil-sasl-secret' };
 
-describe('Kafka with SASL/PLAIN over TLS', () => {
+describe.each(['kafkajs', 'platformatic'] as const)('Kafka with SASL/PLAIN over TLS, producer on %s', (client) => {
   it('publishes and consumes with the configured CA, username and password', async () => {
-    const topic = `sasl-ok-${Date.now()}`;
-    const b = bus({ tls: { ca_file: certs.caCert }, sasl: SASL }, topic, `sasl-ok-${Date.now()}`);
+    const topic = `sasl-ok-${client}-${Date.now()}`;
+    const b = bus(client, { tls: { ca_file: certs.caCert }, sasl: SASL }, topic, `sasl-ok-${Date.now()}`);
     await b.start();
     const received: IncomingMessage[] = [];
     await b.subscribe([topic], async (_t, _p, messages) => {
@@ -87,7 +90,7 @@ describe('Kafka with SASL/PLAIN over TLS', () => {
   }, 120_000);
 
   it('is refused with a wrong password, without SASL, without TLS, or when the CA is not trusted; publish never reports success', async () => {
-    const topic = `sasl-bad-${Date.now()}`;
+    const topic = `sasl-bad-${client}-${Date.now()}`;
     const tls = { ca_file: certs.caCert };
     const attempts = [
       { tls, sasl: { ...SASL, password: 'wrong-password' } },
@@ -96,7 +99,7 @@ describe('Kafka with SASL/PLAIN over TLS', () => {
       { tls: {}, sasl: SASL }, // the system CAs do not know the test CA
     ];
     for (const security of attempts) {
-      const b = bus(security, topic, `sasl-bad-${Date.now()}`);
+      const b = bus(client, security, topic, `sasl-bad-${Date.now()}`);
       await b.start();
       await expect(b.publish(topic, [message('should-not-arrive')])).rejects.toThrow();
       await b.shutdown();

@@ -37,6 +37,14 @@ export interface KafkaBusOptions {
   maxBatchBytes?: number;
   /** The producer's client library (default kafkajs); the consumer is kafkajs either way. */
   client?: 'kafkajs' | 'platformatic';
+  /** Idempotent producers, each with its own connection and share of the partitions (default 1). */
+  producers?: number;
+}
+
+/** One idempotent producer and the batcher that feeds it the records of its partitions. */
+interface ProducerLane {
+  records: RecordProducer;
+  batcher: ProduceBatcher;
 }
 
 interface PartitionState {
@@ -61,9 +69,15 @@ function isRebalancing(err: unknown): boolean {
 export class KafkaBus implements Bus {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
-  /** Publishes OTLP requests, batched per partition. */
-  private records: RecordProducer | undefined;
-  private batcher: ProduceBatcher | undefined;
+  /**
+   * Publishes OTLP requests, batched per partition. Partition p always goes through lane
+   * p mod lanes: an idempotent producer keeps one request in flight (kafkajs and @platformatic/kafka
+   * both lock it), so with one producer the next batch is compressed only after the broker
+   * answered the last. Several producers, each owning whole partitions, overlap one batch's gzip
+   * with another's round trip, while every partition still has one producer, one request in
+   * flight and its sequence numbers in order.
+   */
+  private lanes: ProducerLane[] | undefined;
   private readonly partitionCounts = new Map<string, number>();
   /** Dead letters only (the processor side): rare, unbatched, with headers. */
   private producer: Producer | undefined;
@@ -88,11 +102,12 @@ export class KafkaBus implements Bus {
   }
 
   async start(): Promise<void> {
-    if (this.records) return;
-    const records = this.options.client === 'platformatic' ? new PlatformaticProducer({ brokers: this.options.brokers, clientId: this.options.clientId }) : new KafkajsProducer(this.kafka);
-    records.onDisconnect(() => (this.producerReady = false));
-    this.records = records;
-    this.batcher = new ProduceBatcher({ lingerMs: this.options.lingerMs ?? 5, maxBatchBytes: this.options.maxBatchBytes ?? 512 * 1024, send: records.send });
+    if (this.lanes) return;
+    this.lanes = Array.from({ length: this.options.producers ?? 1 }, () => {
+      const records = this.options.client === 'platformatic' ? new PlatformaticProducer({ brokers: this.options.brokers, clientId: this.options.clientId, security: this.options.security }) : new KafkajsProducer(this.kafka);
+      records.onDisconnect(() => (this.producerReady = false));
+      return { records, batcher: new ProduceBatcher({ lingerMs: this.options.lingerMs ?? 5, maxBatchBytes: this.options.maxBatchBytes ?? 512 * 1024, send: records.send }) };
+    });
     // Kafka may be down at startup: receivers answer 503 until it is back.
     await this.connectProducer().catch(() => {});
   }
@@ -104,7 +119,7 @@ export class KafkaBus implements Bus {
       try {
         await this.ensureTopics();
         await this.learnPartitionCounts();
-        await this.records!.connect();
+        await Promise.all(this.lanes!.map((lane) => lane.records.connect()));
         this.producerReady = true;
         this.options.logger.info({ brokers: this.options.brokers }, 'Kafka producer connected');
       } catch (err) {
@@ -137,20 +152,20 @@ export class KafkaBus implements Bus {
   }
 
   async shutdown(): Promise<void> {
-    const { records, batcher, producer, consumer, admin } = this;
-    this.records = this.batcher = this.producer = this.deadLetters = this.consumer = this.admin = undefined;
+    const { lanes, producer, consumer, admin } = this;
+    this.lanes = this.producer = this.deadLetters = this.consumer = this.admin = undefined;
     this.producerReady = false;
     // What was accepted is sent (or fails its requests) before the connections close.
-    await batcher?.drain();
+    await Promise.all((lanes ?? []).map((lane) => lane.batcher.drain()));
     await consumer?.disconnect().catch(() => {});
-    await records?.disconnect().catch(() => {});
+    await Promise.all((lanes ?? []).map((lane) => lane.records.disconnect().catch(() => {})));
     await producer?.disconnect().catch(() => {});
     await admin?.disconnect().catch(() => {});
   }
 
   async publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
-    const batcher = this.batcher;
-    if (!batcher) throw new BusUnavailableError('Kafka bus is not started');
+    const lanes = this.lanes;
+    if (!lanes) throw new BusUnavailableError('Kafka bus is not started');
     const size = messages.reduce((n, m) => n + m.size, 0);
     if (this.pendingBytes > 0 && this.pendingBytes + size > this.options.maxPendingBytes) {
       throw new BusSaturatedError(`Kafka producer has ${this.pendingBytes} bytes unacknowledged (bus.max_pending_bytes)`, this.options.retryAfterMs);
@@ -168,7 +183,8 @@ export class KafkaBus implements Bus {
         messages.map((m) => {
           const bytes = m.bytes();
           const value = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-          return batcher.add(topic, partitionOf(topic, m.key, partitions), { key: m.key, value });
+          const partition = partitionOf(topic, m.key, partitions);
+          return lanes[partition % lanes.length]!.batcher.add(topic, partition, { key: m.key, value });
         }),
       );
       const failed = outcomes.find((o) => o.status === 'rejected');
