@@ -154,7 +154,7 @@ export const busSchema = z
          * (compressed: gzip makes typical logs ~6× larger in memory); one fetch brings at most
          * three partitions' worth and waits in memory until its batches are stored.
          */
-        fetch_bytes_per_partition: positiveInt.default(1024 * 1024),
+        fetch_bytes_per_partition: positiveInt.default(2 * 1024 * 1024),
         /** Largest message the collector produces (the topic's max.message.bytes); larger OTLP requests are split by resource and scope. */
         max_message_bytes: positiveInt.default(1_000_000),
         /** How long a partition's first message waits for others to share its produce request; while one request is in flight the next one fills up regardless. */

@@ -27,7 +27,7 @@ export interface KafkaBusOptions {
   /** Message bytes (uncompressed values) per planned batch; a batch is held whole until stored (default unbounded). */
   maxPlannedBatchBytes?: number;
   /**
-   * Bytes one fetch brings per partition, as stored in Kafka (compressed), default 1 MiB; one
+   * Bytes one fetch brings per partition, as stored in Kafka (compressed), default 2 MiB; one
    * fetch brings at most three partitions' worth. What a fetch brings waits in memory until its
    * batches are stored, so this bounds the consumer's memory besides the processor's budget.
    */
@@ -223,7 +223,7 @@ export class KafkaBus implements Bus {
 
   async subscribe(topics: string[], handler: BatchHandler): Promise<void> {
     await this.ensureTopics();
-    const fetchBytes = this.options.fetchBytesPerPartition ?? 1024 * 1024;
+    const fetchBytes = this.options.fetchBytesPerPartition ?? 2 * 1024 * 1024;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
