@@ -21,23 +21,26 @@ interface BlockPlace {
  * column lists may differ: a row object carries the keys its mapper set); a batch takes only
  * parts of the kind it started with, and the caller starts another batch for the other kind.
  *
- * Encoded blocks are copied into one growing RowBinary payload as they come (a lone block is
- * sent as it is): each block's buffer is let go at once, with its spare capacity (the
- * transcoder's writer grows by doubling), and the insert needs no second copy. A range of rows
- * is a slice of the payload (the blocks' offsets say where each row starts), so isolating a
- * refused row never re-encodes anything.
+ * Encoded blocks are joined into one RowBinary payload (a lone block is sent as it is). With a
+ * size hint (a Kafka batch, held in the processor's byte budget) they are copied into it as
+ * they come, so each block's buffer is let go at once with its spare capacity (the transcoder's
+ * writer grows by doubling); without one (small group-commit batches) they are joined once when
+ * the insert is sent, which copies least. A range of rows is a slice of the payload (the
+ * blocks' offsets say where each row starts), so isolating a refused row never re-encodes anything.
  */
 export class RowBatch {
   private readonly objects: object[] = [];
   private readonly places: BlockPlace[] = [];
   private lone: EncodedRows | undefined;
+  /** Blocks not copied yet (joined at the insert when there is no size hint). */
+  private pending: EncodedRows[] = [];
   private payload: Buffer | undefined;
   private length = 0;
   private columns: readonly string[] = [];
   rows = 0;
 
-  /** @param sizeHint expected payload bytes, so a batch of many blocks is not copied again as it grows. */
-  constructor(private readonly sizeHint = 0) {}
+  /** @param sizeHint copy blocks as they come, into a payload of about this many bytes (0: unknown). */
+  constructor(private readonly sizeHint?: number) {}
 
   /** Whether `part` may join this batch (an empty batch takes either kind). */
   takes(part: RowPart): boolean {
@@ -48,6 +51,7 @@ export class RowBatch {
   /** Memory the batch's encoded rows hold: payload capacity and row offsets. */
   get heldBytes(): number {
     let bytes = this.payload?.buffer.byteLength ?? this.lone?.data.buffer.byteLength ?? 0;
+    for (const block of this.pending) bytes += block.data.buffer.byteLength;
     for (const place of this.places) bytes += place.offsets.byteLength;
     return bytes;
   }
@@ -70,6 +74,7 @@ export class RowBatch {
   insert(store: Store, table: string, options?: InsertOptions, from = 0, to = this.rows): Promise<void> {
     if (this.places.length === 0) return store.insertRows(table, from === 0 && to === this.rows ? this.objects : this.objects.slice(from, to), options);
     if (!store.insertEncoded) throw new Error(`the ${store.kind} store cannot insert encoded rows`);
+    if (this.pending.length > 0) this.joinPending();
     const data = this.lone?.data ?? this.payload!.subarray(0, this.length);
     return store.insertEncoded(table, { columns: this.columns, data: data.subarray(this.byteOffset(from), this.byteOffset(to)) }, options);
   }
@@ -79,6 +84,8 @@ export class RowBatch {
     if (this.places.length === 0) {
       this.lone = block;
       this.columns = block.columns;
+    } else if (this.sizeHint === undefined) {
+      this.pending.push(block);
     } else {
       if (this.lone) {
         this.payload = Buffer.allocUnsafeSlow(Math.max(this.sizeHint, 2 * (this.length + size)));
@@ -93,6 +100,16 @@ export class RowBatch {
     }
     this.places.push({ firstRow: this.rows, firstByte: this.length, offsets: block.offsets });
     this.length += size;
+  }
+
+  /** Joins the lone block and the pending ones into one payload of the exact size. */
+  private joinPending(): void {
+    let pendingBytes = 0;
+    for (const block of this.pending) pendingBytes += block.data.length;
+    const head = this.lone?.data ?? this.payload!.subarray(0, this.length - pendingBytes);
+    this.payload = Buffer.concat([head, ...this.pending.map((b) => b.data)], this.length);
+    this.lone = undefined;
+    this.pending = [];
   }
 
   /** Where row `row` starts in the payload (`rows` gives its end). */
