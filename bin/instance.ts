@@ -103,6 +103,9 @@ export class VigilInstance {
             maxPendingBytes: config.bus.max_pending_bytes,
             retryAfterMs: config.collector.otlp.retry_after,
             maxBatchMessages: kafka.max_batch_messages,
+            // Messages and their encoded rows: ~2.2× the message bytes for logs, so two batches fit.
+            maxPlannedBatchBytes: Math.floor(config.processor.max_bytes_in_flight / 4),
+            fetchBytesPerPartition: kafka.fetch_bytes_per_partition,
             sessionTimeoutMs: kafka.session_timeout,
             logger: logger.child({ component: 'kafka' }),
             security: kafkaSecurity(kafka),
@@ -128,6 +131,7 @@ export class VigilInstance {
         logger: logger.child({ component: 'processor' }),
         onMalformed: bus instanceof KafkaBus ? (message, error) => bus.deadLetter(message, error) : undefined,
         ttlDays: config.store.ttl_days,
+        maxBytesInFlight: config.processor.max_bytes_in_flight,
       });
     }
     const { otlp, hostmetrics } = config.collector;

@@ -7,6 +7,7 @@ import { withRetry } from '../core/retry/index.ts';
 import { TableBatcher, type BatchOptions } from './table-batcher.ts';
 import { isolateRefusedRows, refusedIn } from './isolate-refused-rows.ts';
 import { RowBatch, type RowPart } from './row-batch.ts';
+import { ByteBudget, type Hold } from './byte-budget.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
@@ -19,6 +20,12 @@ export interface ProcessorOptions {
   onMalformed?: (message: IncomingMessage, error: Error) => Promise<void>;
   /** store.ttl_days: records older than this are rejected ("expired") and counted, not dropped unseen. */
   ttlDays?: number;
+  /**
+   * processor.max_bytes_in_flight: bytes of replayable (Kafka) batches being stored, their
+   * messages plus the rows encoded from them; a batch that does not fit waits, and so does the
+   * consumer (default unbounded). See byte-budget.ts.
+   */
+  maxBytesInFlight?: number;
 }
 
 export interface ProcessorStats {
@@ -27,10 +34,21 @@ export interface ProcessorStats {
   /** Records rejected by validation (messages from other producers; the receivers validate first), by reason. */
   rejected: Partial<Record<RejectReason, number>>;
   tables: Record<string, { insertedRows: number; inserts: number; failedRows: number }>;
+  /** Consumed-but-not-stored bytes of replayable batches (processor.max_bytes_in_flight). */
+  inFlight: { bytes: number; peakBytes: number; limitBytes: number; waits: number; overruns: number };
 }
 
 /** Rows of a message per table, as row objects or encoded blocks. */
 type TableParts = ReadonlyArray<{ table: string; rows: RowPart }>;
+
+/** Which message fed which rows of a table's batch. */
+type RowSources = Array<{ message: IncomingMessage; from: number; to: number }>;
+
+/** One table's rows of a replayable batch. */
+interface TableRows {
+  rows: RowBatch;
+  sources: RowSources;
+}
 
 /** Bus consumer: turns OTLP requests into rows (transcoded, or decoded and mapped) and inserts them in batches per table. */
 export class Processor {
@@ -40,9 +58,13 @@ export class Processor {
   private malformed = 0;
   private readonly rejected: Partial<Record<RejectReason, number>> = {};
   private started = false;
+  private readonly budget: ByteBudget;
+  /** Encoded bytes per message byte, per table, as last seen: sizes the next batch's payload once. */
+  private readonly encodedRatio = new Map<string, number>();
 
   constructor(private readonly options: ProcessorOptions) {
     this.signalByTopic = new Map(Object.entries(options.topics).map(([signal, topic]) => [topic, signal as Signal]));
+    this.budget = new ByteBudget(options.maxBytesInFlight ?? Infinity);
   }
 
   async start(): Promise<void> {
@@ -64,7 +86,9 @@ export class Processor {
   stats(): ProcessorStats {
     const tables: ProcessorStats['tables'] = {};
     for (const [table, b] of this.batchers) tables[table] = { insertedRows: b.insertedRows, inserts: b.insertCount, failedRows: b.failedRows + b.refusedRows };
-    return { messages: this.messages, malformed: this.malformed, rejected: { ...this.rejected }, tables };
+    const { budget } = this;
+    const inFlight = { bytes: budget.bytes, peakBytes: budget.peakBytes, limitBytes: budget.limit, waits: budget.waits, overruns: budget.overruns };
+    return { messages: this.messages, malformed: this.malformed, rejected: { ...this.rejected }, tables, inFlight };
   }
 
   private async handle(topic: string, messages: IncomingMessage[]): Promise<void> {
@@ -102,10 +126,24 @@ export class Processor {
   private async storeReplayable(topic: string, messages: IncomingMessage[], batchId: string): Promise<void> {
     const signal = this.signalByTopic.get(topic);
     if (!signal) throw new Error(`processor has no signal for topic ${topic}`);
-    const byTable = new Map<string, RowBatch>();
-    // Which message fed which rows of each table, so a refused row is traced to its message.
-    const sources = new Map<string, Array<{ message: IncomingMessage; from: number; to: number }>>();
+    let messageBytes = 0;
+    for (const message of messages) messageBytes += message.value.byteLength;
     const nowMs = Date.now(); // one clock for the batch: the dead-letter path re-reads messages with it
+    // The batch's messages and rows are held in the budget from here until its inserts settle.
+    const { hold, value: byTable } = await this.budget.fill(async (hold) => {
+      await hold.resize(messageBytes);
+      return this.encodeReplayable(signal, messages, messageBytes, nowMs, hold);
+    });
+    try {
+      await this.insertReplayable(signal, byTable, batchId, nowMs);
+    } finally {
+      hold.release();
+    }
+  }
+
+  /** The rows of a replayable batch per table, with the messages that fed each row range. */
+  private async encodeReplayable(signal: Signal, messages: IncomingMessage[], messageBytes: number, nowMs: number, hold: Hold): Promise<Map<string, TableRows>> {
+    const byTable = new Map<string, TableRows>();
     for (const message of messages) {
       this.messages += 1;
       let tables: TableParts;
@@ -118,16 +156,24 @@ export class Processor {
         continue;
       }
       for (const { table, rows } of tables) {
-        let batch = byTable.get(table);
-        if (!batch) byTable.set(table, (batch = new RowBatch()));
+        let entry = byTable.get(table);
+        if (!entry) byTable.set(table, (entry = { rows: new RowBatch(Math.ceil((this.encodedRatio.get(table) ?? 0) * messageBytes * 1.1)), sources: [] }));
         // One batch takes one kind of part; every message of a replayable batch gives the same kind.
-        if (!batch.takes(rows)) throw new Error(`processor: mixed row kinds for ${table} in one batch`);
-        const { from, to } = batch.push(rows);
-        if (!sources.has(table)) sources.set(table, []);
-        sources.get(table)!.push({ message, from, to });
+        if (!entry.rows.takes(rows)) throw new Error(`processor: mixed row kinds for ${table} in one batch`);
+        const { from, to } = entry.rows.push(rows);
+        // Which message fed which rows, so a refused row is traced to its message.
+        entry.sources.push({ message, from, to });
       }
+      let held = messageBytes;
+      for (const entry of byTable.values()) held += entry.rows.heldBytes;
+      await hold.resize(held);
     }
-    for (const [table, rows] of byTable) {
+    for (const [table, entry] of byTable) if (messageBytes > 0) this.encodedRatio.set(table, entry.rows.encodedBytes / messageBytes);
+    return byTable;
+  }
+
+  private async insertReplayable(signal: Signal, byTable: Map<string, TableRows>, batchId: string, nowMs: number): Promise<void> {
+    for (const [table, { rows, sources }] of byTable) {
       const stats = this.batcher(table);
       const started = performance.now();
       const insert = (from: number, to: number) =>
@@ -150,7 +196,7 @@ export class Processor {
         // stop the consumer nor sink its neighbours. Anything else fails the batch, which the
         // bus then retries as planned.
         if (!(error instanceof StoreError) || error.retryable || !this.options.onMalformed) throw error;
-        await this.isolateReplayable(signal, table, rows.rows, sources.get(table) ?? [], insert, error, nowMs);
+        await this.isolateReplayable(signal, table, rows.rows, sources, insert, error, nowMs);
       }
     }
   }
@@ -165,7 +211,7 @@ export class Processor {
     signal: Signal,
     table: string,
     rowCount: number,
-    sources: Array<{ message: IncomingMessage; from: number; to: number }>,
+    sources: RowSources,
     insert: (from: number, to: number) => Promise<unknown>,
     error: StoreError,
     nowMs: number,

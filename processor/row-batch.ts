@@ -8,57 +8,121 @@ export const isEncoded = (part: RowPart): part is EncodedRows => !Array.isArray(
 
 export const partRows = (part: RowPart): number => (isEncoded(part) ? part.offsets.length - 1 : part.length);
 
+/** Where an encoded block's rows landed in the batch's payload. */
+interface BlockPlace {
+  firstRow: number;
+  firstByte: number;
+  /** The block's own row offsets (relative to its first byte). */
+  offsets: Uint32Array;
+}
+
 /**
  * The rows of one insert. Row objects and encoded blocks are not mixed in one insert (their
  * column lists may differ: a row object carries the keys its mapper set); a batch takes only
  * parts of the kind it started with, and the caller starts another batch for the other kind.
- * Encoded blocks are joined into one RowBinary payload when the insert is sent; a range of rows
- * is a slice of it (offsets say where each row starts), so isolating a refused row never
- * re-encodes anything.
+ *
+ * Encoded blocks are joined into one RowBinary payload (a lone block is sent as it is). With a
+ * size hint (a Kafka batch, held in the processor's byte budget) they are copied into it as
+ * they come, so each block's buffer is let go at once with its spare capacity (the transcoder's
+ * writer grows by doubling); without one (small group-commit batches) they are joined once when
+ * the insert is sent, which copies least. A range of rows is a slice of the payload (the
+ * blocks' offsets say where each row starts), so isolating a refused row never re-encodes anything.
  */
 export class RowBatch {
   private readonly objects: object[] = [];
-  private readonly blocks: EncodedRows[] = [];
-  private joined: EncodedRows | undefined;
+  private readonly places: BlockPlace[] = [];
+  private lone: EncodedRows | undefined;
+  /** Blocks not copied yet (joined at the insert when there is no size hint). */
+  private pending: EncodedRows[] = [];
+  private payload: Buffer | undefined;
+  private length = 0;
+  private columns: readonly string[] = [];
   rows = 0;
+
+  /** @param sizeHint copy blocks as they come, into a payload of about this many bytes (0: unknown). */
+  constructor(private readonly sizeHint?: number) {}
 
   /** Whether `part` may join this batch (an empty batch takes either kind). */
   takes(part: RowPart): boolean {
     if (this.rows === 0) return true;
-    return isEncoded(part) === this.blocks.length > 0;
+    return isEncoded(part) === this.places.length > 0;
+  }
+
+  /** Memory the batch's encoded rows hold: payload capacity and row offsets. */
+  get heldBytes(): number {
+    let bytes = this.payload?.buffer.byteLength ?? this.lone?.data.buffer.byteLength ?? 0;
+    for (const block of this.pending) bytes += block.data.buffer.byteLength;
+    for (const place of this.places) bytes += place.offsets.byteLength;
+    return bytes;
+  }
+
+  /** Bytes of the encoded rows (what an insert of the whole batch sends). */
+  get encodedBytes(): number {
+    return this.length;
   }
 
   /** Adds a part; returns the batch's row range it occupies. */
   push(part: RowPart): { from: number; to: number } {
     const from = this.rows;
-    if (isEncoded(part)) this.blocks.push(part);
+    if (isEncoded(part)) this.pushEncoded(part);
     else for (const row of part) this.objects.push(row);
     this.rows += partRows(part);
-    this.joined = undefined;
     return { from, to: this.rows };
   }
 
   /** Inserts rows [from, to) (all by default). */
   insert(store: Store, table: string, options?: InsertOptions, from = 0, to = this.rows): Promise<void> {
-    if (this.blocks.length === 0) return store.insertRows(table, from === 0 && to === this.rows ? this.objects : this.objects.slice(from, to), options);
-    const joined = this.join();
+    if (this.places.length === 0) return store.insertRows(table, from === 0 && to === this.rows ? this.objects : this.objects.slice(from, to), options);
     if (!store.insertEncoded) throw new Error(`the ${store.kind} store cannot insert encoded rows`);
-    return store.insertEncoded(table, { columns: joined.columns, data: joined.data.subarray(joined.offsets[from], joined.offsets[to]) }, options);
+    if (this.pending.length > 0) this.joinPending();
+    const data = this.lone?.data ?? this.payload!.subarray(0, this.length);
+    return store.insertEncoded(table, { columns: this.columns, data: data.subarray(this.byteOffset(from), this.byteOffset(to)) }, options);
   }
 
-  private join(): EncodedRows {
-    if (this.joined) return this.joined;
-    if (this.blocks.length === 1) return (this.joined = this.blocks[0]!);
-    const offsets = new Uint32Array(this.rows + 1);
-    let row = 0;
-    let base = 0;
-    for (const block of this.blocks) {
-      const n = block.offsets.length - 1;
-      for (let i = 0; i < n; i++) offsets[row++] = base + block.offsets[i]!;
-      base += block.data.length;
+  private pushEncoded(block: EncodedRows): void {
+    const size = block.data.length;
+    if (this.places.length === 0) {
+      this.lone = block;
+      this.columns = block.columns;
+    } else if (this.sizeHint === undefined) {
+      this.pending.push(block);
+    } else {
+      if (this.lone) {
+        this.payload = Buffer.allocUnsafeSlow(Math.max(this.sizeHint, 2 * (this.length + size)));
+        this.lone.data.copy(this.payload, 0);
+        this.lone = undefined;
+      } else if (this.length + size > this.payload!.length) {
+        const grown = Buffer.allocUnsafeSlow(Math.max(Math.ceil(this.payload!.length * 1.5), this.length + size));
+        this.payload!.copy(grown, 0, 0, this.length);
+        this.payload = grown;
+      }
+      block.data.copy(this.payload!, this.length);
     }
-    offsets[row] = base;
-    const first = this.blocks[0]!;
-    return (this.joined = { table: first.table, columns: first.columns, data: Buffer.concat(this.blocks.map((b) => b.data), base), offsets });
+    this.places.push({ firstRow: this.rows, firstByte: this.length, offsets: block.offsets });
+    this.length += size;
+  }
+
+  /** Joins the lone block and the pending ones into one payload of the exact size. */
+  private joinPending(): void {
+    let pendingBytes = 0;
+    for (const block of this.pending) pendingBytes += block.data.length;
+    const head = this.lone?.data ?? this.payload!.subarray(0, this.length - pendingBytes);
+    this.payload = Buffer.concat([head, ...this.pending.map((b) => b.data)], this.length);
+    this.lone = undefined;
+    this.pending = [];
+  }
+
+  /** Where row `row` starts in the payload (`rows` gives its end). */
+  private byteOffset(row: number): number {
+    if (row === this.rows) return this.length;
+    let lo = 0;
+    let hi = this.places.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.places[mid]!.firstRow <= row) lo = mid;
+      else hi = mid - 1;
+    }
+    const place = this.places[lo]!;
+    return place.firstByte + place.offsets[row - place.firstRow]!;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * npm run bench:kafka -- [--leg collector|processor|both] [--seconds S] [--clients C]
  *                         [--per-request N] [--processor-records M] [--kafka-client kafkajs|platformatic]
+ *                         [--max-bytes-in-flight B] [--fetch-bytes-per-partition F]
  *
  * The distributed path in two legs, measured apart against one real Kafka broker:
  * - collector leg: OTLP/HTTP protobuf logs (N records of ~400 B per request, C clients) →
@@ -8,7 +9,9 @@
  *   compressible bodies and once with random (incompressible) ones. A 200 means "in Kafka".
  * - processor leg: M records put in Kafka by the collector while no processor runs, then
  *   drained by `vigil processor` into chDB; in the same run the engine inserts the same rows
- *   pre-encoded (RowBinary from tmpfs, no JS work on the clock), as the ceiling.
+ *   pre-encoded (RowBinary from tmpfs, no JS work on the clock), as the ceiling. The drain is
+ *   timed from the processor's start (its startup included) and, apart, from its first stored
+ *   row; the processor's in-flight bytes (processor.max_bytes_in_flight) come from its stop log.
  * Prints JSON: records/s, CPU-s per million records for vigil and for the broker's JVM (from
  * /proc/<pid>/stat), peak RSS, and the load average at the start and end of each phase
  * (figures taken under contention are upper bounds on cost).
@@ -33,6 +36,8 @@ const { values } = parseArgs({
     'processor-records': { type: 'string', default: '300000' },
     'kafka-client': { type: 'string' },
     bodies: { type: 'string', default: 'compressible,random' },
+    'max-bytes-in-flight': { type: 'string' },
+    'fetch-bytes-per-partition': { type: 'string' },
   },
 });
 const seconds = Number(values.seconds);
@@ -47,8 +52,17 @@ const kafkaConfig = (logsTopic: string) => ({
   log_level: 'warn',
   bus: {
     kind: 'kafka',
-    kafka: { brokers: [kafka.bootstrap], partitions: 6, client_id: 'bench', session_timeout: '6s', topics: { logs: logsTopic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}) },
+    kafka: {
+      brokers: [kafka.bootstrap],
+      partitions: 6,
+      client_id: 'bench',
+      session_timeout: '6s',
+      topics: { logs: logsTopic },
+      ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}),
+      ...(values['fetch-bytes-per-partition'] ? { fetch_bytes_per_partition: Number(values['fetch-bytes-per-partition']) } : {}),
+    },
   },
+  ...(values['max-bytes-in-flight'] ? { processor: { max_bytes_in_flight: Number(values['max-bytes-in-flight']) } } : {}),
   collector: { hostmetrics: { enabled: false } },
   telemetry: { enabled: false },
 });
@@ -102,23 +116,33 @@ try {
     const loadBefore = load();
     const brokerBefore = procUsage(brokerPid);
     const t0 = performance.now();
-    const processor = await startVigil(processorDir, kafkaConfig('otlp_logs'), 'processor');
+    // log_level info: the processor's stop log carries its stats (in-flight bytes among them).
+    const processor = await startVigil(processorDir, { ...kafkaConfig('otlp_logs'), log_level: 'info' }, 'processor');
     let peakRssMb = 0;
     const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, procUsage(processor.child.pid!).peakRssMb)), 250);
-    await waitForRows(processor, processorRecords);
+    const firstRow = await waitForRows(processor, processorRecords);
     const drainSeconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     const vigilCpu = procUsage(processor.child.pid!).cpuSeconds;
     const brokerCpu = procUsage(brokerPid).cpuSeconds - brokerBefore.cpuSeconds;
     const loadAfter = load();
     await processor.stop();
+    const inFlight = processor.logs.find((l) => l.msg === 'processor stopped')?.inFlight as { peakBytes: number; limitBytes: number; waits: number; overruns: number } | undefined;
     const engine = await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs');
     const rate = processorRecords / drainSeconds;
     result.processor_leg = {
       records: processorRecords,
       records_per_second: Math.round(rate),
-      cpu_seconds_per_million: { vigil_including_startup: perMillion(vigilCpu, processorRecords), broker: perMillion(brokerCpu, processorRecords) },
+      seconds_to_first_row: Number(((firstRow.at - t0) / 1000).toFixed(2)),
+      records_per_second_after_first_row: Math.round((processorRecords - firstRow.rows) / (drainSeconds - (firstRow.at - t0) / 1000)),
+      cpu_seconds_per_million: {
+        vigil_including_startup: perMillion(vigilCpu, processorRecords),
+        vigil_after_first_row: perMillion(vigilCpu - firstRow.cpuSeconds, processorRecords - firstRow.rows),
+        broker: perMillion(brokerCpu, processorRecords),
+      },
       vigil_peak_rss_mb: Math.round(peakRssMb),
+      vigil_peak_rss_until_first_row_mb: Math.round(firstRow.rssMb),
+      in_flight: inFlight && { peak_mb: Number((inFlight.peakBytes / 2 ** 20).toFixed(1)), limit_mb: Number((inFlight.limitBytes / 2 ** 20).toFixed(1)), waits: inFlight.waits, overruns: inFlight.overruns },
       engine_pre_encoded: { rows: engine.rows, rows_per_second: Math.round(engine.rows / engine.seconds), cpu_seconds_per_million: perMillion(engine.cpuSeconds, engine.rows) },
       ratio_to_engine: Number((rate / (engine.rows / engine.seconds)).toFixed(2)),
       load_average: { before: loadBefore, after: loadAfter },
@@ -130,10 +154,17 @@ try {
 }
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 
-async function waitForRows(p: VigilProcess, n: number): Promise<void> {
+/** Waits for n rows; tells when the first rows showed up, how many, and the CPU and RSS then. */
+async function waitForRows(p: VigilProcess, n: number): Promise<{ at: number; rows: number; cpuSeconds: number; rssMb: number }> {
+  let first: { at: number; rows: number; cpuSeconds: number; rssMb: number } | undefined;
   for (;;) {
     const [row] = await p.query<{ n: string }>('SELECT count() AS n FROM otel_logs').catch(() => [{ n: '0' }]);
-    if (Number(row!.n) >= n) return;
+    const rows = Number(row!.n);
+    if (rows > 0 && !first) {
+      const usage = procUsage(p.child.pid!);
+      first = { at: performance.now(), rows, cpuSeconds: usage.cpuSeconds, rssMb: usage.peakRssMb };
+    }
+    if (rows >= n) return first!;
     await new Promise((r) => setTimeout(r, 200));
   }
 }

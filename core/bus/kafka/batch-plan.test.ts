@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
 
-const msgs = (...offsets: number[]) => offsets.map((o) => ({ offset: String(o) }));
+const msgs = (...offsets: number[]) => offsets.map((o) => ({ offset: String(o), value: new Uint8Array(10) }));
 
 describe('batch plans', () => {
   it('round-trips the planned last offset through commit metadata', () => {
@@ -28,6 +28,16 @@ describe('batch plans', () => {
     expect(cutBatch(msgs(5, 6, 7), undefined, 2)).toEqual({ ready: msgs(5, 6), rest: msgs(7) });
     expect(cutBatch(msgs(5), undefined, 2)).toEqual({ ready: msgs(5), rest: [] });
     expect(cutBatch([], undefined, 2)).toEqual({ ready: undefined, rest: [] });
+  });
+
+  it('without a plan, cuts before the message that would pass maxBytes, but takes at least one', () => {
+    expect(cutBatch(msgs(5, 6, 7), undefined, 100, 25)).toEqual({ ready: msgs(5, 6), rest: msgs(7) });
+    expect(cutBatch(msgs(5, 6, 7), undefined, 100, 30)).toEqual({ ready: msgs(5, 6, 7), rest: [] });
+    expect(cutBatch(msgs(5, 6), undefined, 100, 3)).toEqual({ ready: msgs(5), rest: msgs(6) });
+  });
+
+  it('with a plan, rebuilds exactly the planned range whatever its size (the plan, not the bounds of today, decides on replay)', () => {
+    expect(cutBatch(msgs(5, 6, 7, 8), 7n, 100, 1)).toEqual({ ready: msgs(5, 6, 7), rest: msgs(8) });
   });
 
   it('with a plan, rebuilds exactly the planned range whatever the fetch sizes', () => {

@@ -47,10 +47,11 @@ export interface Cut<T extends { offset: string }> {
 
 /**
  * Splits buffered messages of one partition: with a plan, the batch is exactly the messages up
- * to the planned offset (and waits if they have not all arrived); without one, it is everything
- * buffered up to maxMessages.
+ * to the planned offset (and waits if they have not all arrived), whatever its size; without
+ * one, it is what is buffered up to maxMessages and maxBytes of message values (at least one
+ * message, however large). Bytes bound a batch's memory: it is held whole until stored.
  */
-export function cutBatch<T extends { offset: string }>(buffered: T[], planned: bigint | undefined, maxMessages: number): Cut<T> {
+export function cutBatch<T extends { offset: string; value: { byteLength: number } }>(buffered: T[], planned: bigint | undefined, maxMessages: number, maxBytes = Infinity): Cut<T> {
   if (buffered.length === 0) return { ready: undefined, rest: buffered };
   if (planned !== undefined) {
     const index = buffered.findIndex((m) => BigInt(m.offset) > planned);
@@ -60,5 +61,10 @@ export function cutBatch<T extends { offset: string }>(buffered: T[], planned: b
     }
     return { ready: buffered.slice(0, index), rest: buffered.slice(index) };
   }
-  return { ready: buffered.slice(0, maxMessages), rest: buffered.slice(maxMessages) };
+  let end = 1;
+  for (let bytes = buffered[0]!.value.byteLength; end < Math.min(buffered.length, maxMessages); end++) {
+    bytes += buffered[end]!.value.byteLength;
+    if (bytes > maxBytes) break;
+  }
+  return end === buffered.length ? { ready: buffered, rest: [] } : { ready: buffered.slice(0, end), rest: buffered.slice(end) };
 }

@@ -24,6 +24,14 @@ export interface KafkaBusOptions {
   retryAfterMs: number;
   /** Messages per planned batch, per partition. */
   maxBatchMessages: number;
+  /** Message bytes (uncompressed values) per planned batch; a batch is held whole until stored (default unbounded). */
+  maxPlannedBatchBytes?: number;
+  /**
+   * Bytes one fetch brings per partition, as stored in Kafka (compressed), default 2 MiB; one
+   * fetch brings at most three partitions' worth. What a fetch brings waits in memory until its
+   * batches are stored, so this bounds the consumer's memory besides the processor's budget.
+   */
+  fetchBytesPerPartition?: number;
   sessionTimeoutMs: number;
   /** Backoff between attempts at a batch that failed (doubling, jittered). */
   retryInitialMs?: number;
@@ -53,6 +61,9 @@ interface PartitionState {
   plan?: { first: bigint; last: bigint; recorded: boolean };
   planLoaded: boolean;
 }
+
+/** Partitions whose batches are stored at once: one inserting while the next is transcoded, and one more. */
+const PARTITIONS_CONSUMED_CONCURRENTLY = 3;
 
 /** kafkajs' own test for errors that mean "rejoin the group" (not exported by kafkajs). */
 function isRebalancing(err: unknown): boolean {
@@ -228,13 +239,15 @@ export class KafkaBus implements Bus {
 
   async subscribe(topics: string[], handler: BatchHandler): Promise<void> {
     await this.ensureTopics();
+    const fetchBytes = this.options.fetchBytesPerPartition ?? 2 * 1024 * 1024;
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
       sessionTimeout: this.options.sessionTimeoutMs,
       heartbeatInterval: Math.max(500, Math.floor(this.options.sessionTimeoutMs / 5)),
-      // Fetch sizes bound the consumer's memory whatever the backlog.
-      maxBytesPerPartition: 4 * 1024 * 1024,
-      maxBytes: 16 * 1024 * 1024,
+      // Fetch sizes bound the consumer's memory whatever the backlog: kafkajs fetches again only
+      // once every batch of the previous fetch is stored, so one fetch is what waits.
+      maxBytesPerPartition: fetchBytes,
+      maxBytes: PARTITIONS_CONSUMED_CONCURRENTLY * fetchBytes,
       minBytes: 64 * 1024,
       maxWaitTimeInMs: 200,
       allowAutoTopicCreation: false,
@@ -249,7 +262,7 @@ export class KafkaBus implements Bus {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
       eachBatch: (payload) => this.eachBatch(payload, handler),
     });
   }
@@ -278,7 +291,7 @@ export class KafkaBus implements Bus {
       const first = BigInt(state.buffer[0]!.offset);
       if (state.plan && first > state.plan.first) state.plan = undefined; // that batch was committed
       const planned = state.plan && first === state.plan.first ? state.plan.last : undefined;
-      const cut = cutBatch(state.buffer, planned, this.options.maxBatchMessages);
+      const cut = cutBatch(state.buffer, planned, this.options.maxBatchMessages, this.options.maxPlannedBatchBytes);
       if (!cut.ready) break; // a replayed batch waits for the rest of its planned messages
       const firstOffset = cut.ready[0]!.offset;
       const lastOffset = cut.ready.at(-1)!.offset;
