@@ -69,7 +69,7 @@ export class AttributeWriter {
       const ke = this.keyEnd[i]!;
       const vs = this.valueStart[i]!;
       const ve = this.valueEnd[i]!;
-      w.stringFrom(buf, ks, ke);
+      w.stringFrom(this.r, ks, ke);
       this.writeValue(w, vs, ve);
       if (captureServiceName && ke - ks === SERVICE_NAME.length && buf.compare(SERVICE_NAME, 0, SERVICE_NAME.length, ks, ke) === 0) {
         this.serviceName = this.valueText(vs, ve);
@@ -93,14 +93,17 @@ export class AttributeWriter {
     }
     this.scanValue(start, end);
     const kind = this.kind;
-    if (kind === STRING) w.stringFrom(this.r.buf, this.vs, this.ve);
+    if (kind === STRING) w.stringFrom(this.r, this.vs, this.ve);
     else if (kind === NONE) w.varUInt(0);
     else if (kind === INT) {
       const r = this.r;
       r.pos = this.vs;
       r.varint64();
       if (r.hi === 0) w.decimal(r.lo);
-      else w.string(int64Text(r.lo, r.hi));
+      else w.ascii(int64Text(r.lo, r.hi));
+    } else if (kind === DOUBLE || kind === BOOL || kind === BYTES) {
+      // Number text, 'true'/'false' and base64 are ASCII: no UTF-8 encoding needed.
+      w.ascii(this.scannedText(0));
     } else w.string(this.scannedText(0));
   }
 

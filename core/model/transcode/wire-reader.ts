@@ -15,12 +15,19 @@ export const enum Wire {
   I32 = 5,
 }
 
+/** A DataView of exactly a Buffer's bytes. */
+export function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 function outOfRange(): RangeError {
   return new RangeError('index out of range');
 }
 
 export class WireReader {
   buf: Buffer;
+  /** The same bytes, for reading (and copying) 32 bits at a time. */
+  view: DataView;
   pos = 0;
   len = 0;
   /** Result of the last 64-bit read: low and high 32 bits, unsigned. */
@@ -29,12 +36,14 @@ export class WireReader {
 
   constructor(buf: Buffer) {
     this.buf = buf;
+    this.view = viewOf(buf);
     this.len = buf.length;
   }
 
   /** Starts over on other bytes (the reader is reused from request to request). */
   reset(buf: Buffer): void {
     this.buf = buf;
+    this.view = viewOf(buf);
     this.len = buf.length;
     this.pos = 0;
   }
