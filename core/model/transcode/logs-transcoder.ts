@@ -57,7 +57,7 @@ export class LogsTranscoder {
           this.writeTimestamp(ctx, w);
           ctx.hex(w, rec, L.traceId);
           ctx.hex(w, rec, L.spanId);
-          w.uint8(rec.has(L.flags) ? r.buf.readUInt32LE(rec.at[L.flags]!) & 0xff : 0);
+          w.uint8(rec.has(L.flags) ? r.uint32At(rec.at[L.flags]!) & 0xff : 0);
           ctx.string(w, rec, L.severityText);
           w.uint8(ctx.uint32(rec, L.severityNumber) | 0);
           w.repeat(serviceName);
@@ -89,13 +89,13 @@ export class LogsTranscoder {
     const severity = ctx.uint32(rec, L.severityNumber) | 0;
     if (severity < 0 || severity > 24) return { reason: 'invalid_severity', detail: `${at}.severityNumber ${severity} is outside 0…24` };
     const observed = rec.at[L.observedTimeUnixNano]!;
-    const oLo = observed >= 0 ? buf.readUInt32LE(observed) : 0;
-    const oHi = observed >= 0 ? buf.readUInt32LE(observed + 4) : 0;
+    const oLo = observed >= 0 ? r.uint32At(observed) : 0;
+    const oHi = observed >= 0 ? r.uint32At(observed + 4) : 0;
     const range = limits.inRange(at, 'observedTimeUnixNano', oLo, oHi);
     if (range) return range;
     const time = rec.at[L.timeUnixNano]!;
-    const tLo = time >= 0 ? buf.readUInt32LE(time) : 0;
-    const tHi = time >= 0 ? buf.readUInt32LE(time + 4) : 0;
+    const tLo = time >= 0 ? r.uint32At(time) : 0;
+    const tHi = time >= 0 ? r.uint32At(time + 4) : 0;
     const timeMissing = tLo === 0 && tHi === 0;
     if (timeMissing && oLo === 0 && oHi === 0) return limits.receiptTime(at, 'timeUnixNano');
     return timeMissing
@@ -105,12 +105,11 @@ export class LogsTranscoder {
 
   /** The record's time, else its observed time, else the receipt time (as the reference fixes it up). */
   private writeTimestamp(ctx: TranscodeContext, w: RowWriter): void {
-    const buf = ctx.r.buf;
     const rec = this.record;
     const time = rec.at[L.timeUnixNano]!;
     const observed = rec.at[L.observedTimeUnixNano]!;
-    const timeMissing = time < 0 || (buf.readUInt32LE(time) === 0 && buf.readUInt32LE(time + 4) === 0);
-    const observedMissing = observed < 0 || (buf.readUInt32LE(observed) === 0 && buf.readUInt32LE(observed + 4) === 0);
+    const timeMissing = time < 0 || (ctx.r.uint32At(time) === 0 && ctx.r.uint32At(time + 4) === 0);
+    const observedMissing = observed < 0 || (ctx.r.uint32At(observed) === 0 && ctx.r.uint32At(observed + 4) === 0);
     if (!timeMissing) w.copy8(ctx.r, time);
     else if (!observedMissing) w.copy8(ctx.r, observed);
     else w.uint64Halves(ctx.limits.nowLo, ctx.limits.nowHi);

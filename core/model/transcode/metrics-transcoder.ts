@@ -207,8 +207,8 @@ export class MetricsTranscoder {
     if (scan.has(asDouble)) w.copy8(ctx.r, scan.at[asDouble]!);
     else if (scan.has(asInt)) {
       const at = scan.at[asInt]!;
-      const lo = ctx.r.buf.readUInt32LE(at);
-      const hi = ctx.r.buf.readUInt32LE(at + 4);
+      const lo = ctx.r.uint32At(at);
+      const hi = ctx.r.uint32At(at + 4);
       // Number(String(Long)), as the reference reads it; values that fit 32 bits skip the text.
       if (hi === 0) w.float64(lo);
       else if (hi === 0xffffffff && lo >= 0x80000000) w.float64(lo - 0x100000000);
@@ -269,10 +269,10 @@ export class MetricsTranscoder {
     const point = this.points[kind.point];
     const f = POINT_FIELDS[kind.point];
     const time = point.at[f.time]!;
-    let problem = limits.rowTime(at, 'timeUnixNano', time >= 0, time >= 0 ? buf.readUInt32LE(time) : 0, time >= 0 ? buf.readUInt32LE(time + 4) : 0);
+    let problem = limits.rowTime(at, 'timeUnixNano', time >= 0, time >= 0 ? r.uint32At(time) : 0, time >= 0 ? r.uint32At(time + 4) : 0);
     if (problem) return problem;
     const start = point.at[f.start]!;
-    if (start >= 0) problem = limits.inRange(at, 'startTimeUnixNano', buf.readUInt32LE(start), buf.readUInt32LE(start + 4));
+    if (start >= 0) problem = limits.inRange(at, 'startTimeUnixNano', r.uint32At(start), r.uint32At(start + 4));
     if (problem) return problem;
     if (kind.point === 'HistogramDataPoint') {
       const buckets = fixed64Count(point, H.bucketCounts);
@@ -285,7 +285,7 @@ export class MetricsTranscoder {
       ex.scan(r, point.itemStart(f.exemplars, i), point.itemEnd(f.exemplars, i));
       const t = ex.at[X.timeUnixNano]!;
       problem =
-        (t >= 0 ? limits.inRange(`${at}.exemplars[${i}]`, 'timeUnixNano', buf.readUInt32LE(t), buf.readUInt32LE(t + 4)) : undefined) ??
+        (t >= 0 ? limits.inRange(`${at}.exemplars[${i}]`, 'timeUnixNano', r.uint32At(t), r.uint32At(t + 4)) : undefined) ??
         idProblem('trace', `${at}.exemplars[${i}]`, 'traceId', buf, ex.at[X.traceId]!, ex.end[X.traceId]!, false) ??
         idProblem('span', `${at}.exemplars[${i}]`, 'spanId', buf, ex.at[X.spanId]!, ex.end[X.spanId]!, false);
       if (problem) return problem;

@@ -211,6 +211,8 @@ export class RowWriter extends BinaryWriter {
 
   /** The bytes written so far (a copy, so the writer can be reused). */
   take(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.offset));
+    const out = Buffer.allocUnsafe(this.offset);
+    this.buf.copy(out, 0, 0, this.offset);
+    return out;
   }
 }

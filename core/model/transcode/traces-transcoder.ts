@@ -67,7 +67,6 @@ export class TracesTranscoder {
 
   private writeRow(ctx: TranscodeContext, w: RowWriter, resourceAndScope: RepeatedBlock): void {
     const { r } = ctx;
-    const buf = r.buf;
     const span = this.span;
     ctx.copy8(w, span, S.startTimeUnixNano);
     ctx.hex(w, span, S.traceId);
@@ -83,8 +82,8 @@ export class TracesTranscoder {
       // 64-bit subtraction on 32-bit halves (no BigInt per span).
       const s = span.at[S.startTimeUnixNano]!;
       const e = span.at[S.endTimeUnixNano]!;
-      const lo = buf.readUInt32LE(e) - buf.readUInt32LE(s);
-      const hi = buf.readUInt32LE(e + 4) - buf.readUInt32LE(s + 4) - (lo < 0 ? 1 : 0);
+      const lo = r.uint32At(e) - r.uint32At(s);
+      const hi = r.uint32At(e + 4) - r.uint32At(s + 4) - (lo < 0 ? 1 : 0);
       if (hi < 0) w.zeros(8);
       else w.uint64Halves(lo >>> 0, hi);
     } else w.zeros(8);
@@ -133,15 +132,15 @@ export class TracesTranscoder {
       idProblem('span', at, 'parentSpanId', buf, span.at[S.parentSpanId]!, span.end[S.parentSpanId]!, false);
     if (problem) return problem;
     const start = span.at[S.startTimeUnixNano]!;
-    problem = limits.rowTime(at, 'startTimeUnixNano', start >= 0, start >= 0 ? buf.readUInt32LE(start) : 0, start >= 0 ? buf.readUInt32LE(start + 4) : 0);
+    problem = limits.rowTime(at, 'startTimeUnixNano', start >= 0, start >= 0 ? r.uint32At(start) : 0, start >= 0 ? r.uint32At(start + 4) : 0);
     if (problem) return problem;
     const end = span.at[S.endTimeUnixNano]!;
-    if (end >= 0) problem = limits.inRange(at, 'endTimeUnixNano', buf.readUInt32LE(end), buf.readUInt32LE(end + 4));
+    if (end >= 0) problem = limits.inRange(at, 'endTimeUnixNano', r.uint32At(end), r.uint32At(end + 4));
     if (problem) return problem;
     for (let i = 0; i < span.counts[S.events]!; i++) {
       this.event.scan(r, span.itemStart(S.events, i), span.itemEnd(S.events, i));
       const t = this.event.at[E.timeUnixNano]!;
-      if (t >= 0) problem = limits.inRange(`${at}.events[${i}]`, 'timeUnixNano', buf.readUInt32LE(t), buf.readUInt32LE(t + 4));
+      if (t >= 0) problem = limits.inRange(`${at}.events[${i}]`, 'timeUnixNano', r.uint32At(t), r.uint32At(t + 4));
       if (problem) return problem;
     }
     for (let i = 0; i < span.counts[S.links]!; i++) {

@@ -129,6 +129,11 @@ export class WireReader {
     this.hi = hi;
   }
 
+  /** The little-endian uint32 at `at` (the caller knows it is in range). */
+  uint32At(at: number): number {
+    return this.view.getUint32(at, true);
+  }
+
   fixed64(): void {
     if (this.pos + 8 > this.len) throw outOfRange();
     this.lo = this.buf.readUInt32LE(this.pos);
