@@ -205,13 +205,9 @@ export class MessageScan {
     }
     this.start = start;
     this.stop = end;
-    const buf = r.buf;
     r.pos = start;
     while (r.pos < end) {
-      // One-byte tags (fields 1–15) are the usual case; r.uint32() reads the others.
-      let tag = buf[r.pos]!;
-      if (tag < 0x80) r.pos++;
-      else tag = r.uint32();
+      const tag = r.uint32();
       const no = tag >>> 3;
       const wire = tag & 7;
       const kind = no < size ? kinds[no]! : UNKNOWN;

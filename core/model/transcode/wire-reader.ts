@@ -48,8 +48,24 @@ export class WireReader {
     this.pos = 0;
   }
 
-  /** protobufjs Reader#uint32, including its near-the-end and over-long forms. */
+  /**
+   * protobufjs Reader#uint32. One-byte values (most tags and lengths) are read here, small
+   * enough for the JIT to inline at every call; longer ones in uint32Long.
+   */
   uint32(): number {
+    const pos = this.pos;
+    if (pos < this.len) {
+      const b = this.buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    return this.uint32Long();
+  }
+
+  /** protobufjs Reader#uint32, including its near-the-end and over-long forms. */
+  private uint32Long(): number {
     const buf = this.buf;
     if (this.len - this.pos < 5) {
       if (this.pos >= this.len) throw outOfRange();
