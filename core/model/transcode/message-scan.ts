@@ -216,8 +216,9 @@ export class MessageScan {
         continue;
       }
       let value: number;
+      // The common kinds inline, with readField's checks; readField reads the rest.
       if (kind <= 3 && wire === Wire.Len && checkAs[no] === undefined) {
-        // Strings, bytes and the messages read later: only their bounds now (readField's checks).
+        // strings, bytes and the messages read later: only their bounds now
         const length = r.uint32();
         value = r.pos;
         const stop = value + length;
@@ -227,6 +228,11 @@ export class MessageScan {
         }
         if (stop > end) throw new Bailout('field overruns its message');
         r.pos = stop;
+      } else if (kind === 6 && wire === Wire.I64) {
+        // fixed64 and double: times and values
+        value = r.pos;
+        if (value + 8 > r.len) throw new RangeError('index out of range');
+        r.pos = value + 8;
       } else value = readField(r, kind, wire, end, checkAs[no], depth);
       if (repeated[no]) this.push(no, value, r.pos, wire);
       else {

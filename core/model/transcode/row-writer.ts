@@ -120,7 +120,11 @@ export class RowWriter extends BinaryWriter {
   hexFrom(input: WireReader, start: number, end: number): void {
     const src = input.buf;
     const length = (end - start) * 2;
-    this.varUInt(length);
+    if (length >= 0x80) this.varUInt(length);
+    else {
+      this.reserve(length + 1);
+      this.buf[this.offset++] = length;
+    }
     this.reserve(length);
     const to = this.view;
     let o = this.offset;
