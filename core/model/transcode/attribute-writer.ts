@@ -69,7 +69,7 @@ export class AttributeWriter {
       const ke = this.keyEnd[i]!;
       const vs = this.valueStart[i]!;
       const ve = this.valueEnd[i]!;
-      w.stringFrom(buf, ks, ke);
+      w.stringFrom(this.r, ks, ke);
       this.writeValue(w, vs, ve);
       if (captureServiceName && ke - ks === SERVICE_NAME.length && buf.compare(SERVICE_NAME, 0, SERVICE_NAME.length, ks, ke) === 0) {
         this.serviceName = this.valueText(vs, ve);
@@ -93,14 +93,17 @@ export class AttributeWriter {
     }
     this.scanValue(start, end);
     const kind = this.kind;
-    if (kind === STRING) w.stringFrom(this.r.buf, this.vs, this.ve);
+    if (kind === STRING) w.stringFrom(this.r, this.vs, this.ve);
     else if (kind === NONE) w.varUInt(0);
     else if (kind === INT) {
       const r = this.r;
       r.pos = this.vs;
       r.varint64();
       if (r.hi === 0) w.decimal(r.lo);
-      else w.string(int64Text(r.lo, r.hi));
+      else w.ascii(int64Text(r.lo, r.hi));
+    } else if (kind === DOUBLE || kind === BOOL || kind === BYTES) {
+      // Number text, 'true'/'false' and base64 are ASCII: no UTF-8 encoding needed.
+      w.ascii(this.scannedText(0));
     } else w.string(this.scannedText(0));
   }
 
@@ -172,16 +175,25 @@ export class AttributeWriter {
     if (start < 0) return false;
     const length = end - start;
     if (length === 0) return true;
-    let digits = true;
-    let ascii = true;
-    for (let i = start; i < end; i++) {
-      const c = buf[i]!;
-      if (c >= 0x80) ascii = false;
-      if (c < 0x30 || c > 0x39) digits = false;
+    const first = buf[start]!;
+    if (first >= 0x30 && first <= 0x39) {
+      // Only all-digit keys can be array indexes.
+      let digits = true;
+      for (let i = start + 1; i < end && digits; i++) digits = buf[i]! >= 0x30 && buf[i]! <= 0x39;
+      if (digits) return false;
     }
-    if (digits) return false;
-    if (!ascii && !isUtf8(buf.subarray(start, end))) return false;
-    return !(length === PROTO.length && buf.compare(PROTO, 0, PROTO.length, start, end) === 0);
+    if (length === PROTO.length && buf.compare(PROTO, 0, PROTO.length, start, end) === 0) return false;
+    return !this.hasHighBit(start, end) || isUtf8(buf.subarray(start, end));
+  }
+
+  /** Whether any byte in [start, end) of the input is ≥ 0x80, read 32 bits at a time. */
+  private hasHighBit(start: number, end: number): boolean {
+    const { buf, view } = this.r;
+    let high = 0;
+    let i = start;
+    for (; i + 4 <= end; i += 4) high |= view.getInt32(i, true);
+    for (; i < end; i++) high |= buf[i]!;
+    return (high & 0x80808080) !== 0;
   }
 
   private hasDuplicateKey(buf: Buffer, n: number): boolean {
@@ -309,7 +321,7 @@ export class AttributeWriter {
         r.varint64();
         return int64Text(r.lo, r.hi);
       case DOUBLE:
-        return String(r.buf.readDoubleLE(this.vs));
+        return String(r.view.getFloat64(this.vs, true));
       case ARRAY:
       case KVLIST:
         return JSON.stringify(this.scannedJson(depth));
@@ -347,7 +359,7 @@ export class AttributeWriter {
       case INT:
         return Number(this.scannedText(depth));
       case DOUBLE:
-        return r.buf.readDoubleLE(vs);
+        return r.view.getFloat64(vs, true);
       case BOOL:
         r.pos = vs;
         return r.uint32() !== 0;

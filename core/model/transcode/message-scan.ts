@@ -192,29 +192,55 @@ export class MessageScan {
 
   scan(r: WireReader, start: number, end: number, depth = 0): void {
     if (depth > MAX_NESTING) throw new Bailout('nesting');
-    this.at.fill(-1);
-    this.counts.fill(0);
+    const { kinds, repeated, checkAs } = this.layout;
+    const at = this.at;
+    const ends = this.end;
+    const wires = this.wire;
+    const counts = this.counts;
+    const size = kinds.length;
+    // A loop: these arrays hold a dozen entries, too few for fill()'s call to pay.
+    for (let no = 0; no < size; no++) {
+      at[no] = -1;
+      counts[no] = 0;
+    }
     this.start = start;
     this.stop = end;
-    const { kinds, repeated, checkAs } = this.layout;
     r.pos = start;
     while (r.pos < end) {
       const tag = r.uint32();
       const no = tag >>> 3;
       const wire = tag & 7;
-      const kind = no < kinds.length ? kinds[no]! : UNKNOWN;
+      const kind = no < size ? kinds[no]! : UNKNOWN;
       if (kind === UNKNOWN) {
         r.skip(wire);
         continue;
       }
-      const at = readField(r, kind, wire, end, checkAs[no], depth);
-      if (repeated[no]) this.push(no, at, r.pos, wire);
+      let value: number;
+      // The common kinds inline, with readField's checks; readField reads the rest.
+      if (kind <= 3 && wire === Wire.Len && checkAs[no] === undefined) {
+        // strings, bytes and the messages read later: only their bounds now
+        const length = r.uint32();
+        value = r.pos;
+        const stop = value + length;
+        if (stop > r.len) {
+          if (kind === 2) throw new RangeError('index out of range');
+          throw new Bailout('length past the end');
+        }
+        if (stop > end) throw new Bailout('field overruns its message');
+        r.pos = stop;
+      } else if (kind === 6 && wire === Wire.I64) {
+        // fixed64 and double: times and values
+        value = r.pos;
+        if (value + 8 > r.len) throw new RangeError('index out of range');
+        r.pos = value + 8;
+      } else value = readField(r, kind, wire, end, checkAs[no], depth);
+      if (repeated[no]) this.push(no, value, r.pos, wire);
       else {
         // A second occurrence of a message field replaces the first in protobufjs; rare enough to leave to it.
-        if (kind === 3 && this.at[no]! >= 0) throw new Bailout('message field twice');
-        this.at[no] = at;
-        this.end[no] = r.pos;
-        this.wire[no] = wire;
+        if (kind === 3 && at[no]! >= 0) throw new Bailout('message field twice');
+        at[no] = value;
+        ends[no] = r.pos;
+        wires[no] = wire;
       }
     }
     if (r.pos !== end) throw new Bailout('message overrun');

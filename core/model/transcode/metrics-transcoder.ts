@@ -3,7 +3,7 @@ import { int64Text } from './attribute-writer.ts';
 import { checkMessageAs, MessageScan } from './message-scan.ts';
 import { F } from './otlp-layouts.ts';
 import { idProblem } from './record-limits.ts';
-import { RowWriter } from './row-writer.ts';
+import { RepeatedBlock, RowWriter } from './row-writer.ts';
 import { TableOutput, type EncodedRows } from './table-output.ts';
 import type { TranscodeContext } from './transcode-context.ts';
 import { Bailout, Wire } from './wire-reader.ts';
@@ -33,6 +33,7 @@ const SU = F.SummaryDataPoint;
 
 /** ExportMetricsServiceRequest → the five otel_metrics_* tables (core/model/rows/metrics-rows.ts), rejecting as accept-request.ts does. */
 export class MetricsTranscoder {
+  private readonly outputs = KINDS.map((k) => new TableOutput(k.table));
   private readonly request = new MessageScan('ExportMetricsServiceRequest');
   private readonly resourceMetrics = new MessageScan('ResourceMetrics');
   private readonly scopeMetrics = new MessageScan('ScopeMetrics');
@@ -57,7 +58,8 @@ export class MetricsTranscoder {
 
   transcode(ctx: TranscodeContext): { tables: EncodedRows[]; records: number } {
     const { r } = ctx;
-    const outputs = KINDS.map((k) => new TableOutput(k.table));
+    const outputs = this.outputs;
+    for (const o of outputs) o.reset();
     let records = 0;
     this.request.scan(r, 0, r.len);
     for (let ri = 0; ri < this.request.counts[1]!; ri++) {
@@ -103,12 +105,14 @@ export class MetricsTranscoder {
     }
     if (kindIndex < 0) return 0;
     const kind = KINDS[kindIndex]!;
+    // The columns every point of this metric repeats: the scope's, then the metric's own.
     const w = this.scratch;
     w.offset = 0;
+    w.copyBytes(common);
     ctx.string(w, metric, F.Metric.name);
     ctx.string(w, metric, F.Metric.description);
     ctx.string(w, metric, F.Metric.unit);
-    const head = w.take();
+    const head = new RepeatedBlock(w.take());
     const data = this.data[kind.data];
     data.scan(r, metric.at[kind.field]!, metric.end[kind.field]!);
     const temporality = ctx.uint32(data, F.Data.aggregationTemporality) | 0;
@@ -128,17 +132,16 @@ export class MetricsTranscoder {
         continue;
       }
       out.begin();
-      this.writeRow(ctx, out.writer, kind, common, head, temporality, monotonic);
+      this.writeRow(ctx, out.writer, kind, head, temporality, monotonic);
       out.commit();
     }
     return n;
   }
 
-  private writeRow(ctx: TranscodeContext, w: RowWriter, kind: Kind, common: Buffer, head: Buffer, temporality: number, monotonic: boolean): void {
+  private writeRow(ctx: TranscodeContext, w: RowWriter, kind: Kind, head: RepeatedBlock, temporality: number, monotonic: boolean): void {
     const point = this.points[kind.point];
     const f = POINT_FIELDS[kind.point];
-    w.copyBytes(common);
-    w.copyBytes(head);
+    w.repeat(head);
     ctx.attrs.writeMap(w, point, f.attributes);
     ctx.copy8(w, point, f.start);
     ctx.copy8(w, point, f.time);
@@ -167,7 +170,7 @@ export class MetricsTranscoder {
         ctx.copy8(w, point, EH.sum);
         w.int32(sint32(ctx.uint32(point, EH.scale)));
         ctx.copy8(w, point, EH.zeroCount);
-        for (const side of [EH.positive, EH.negative]) {
+        for (let side = EH.positive; side <= EH.negative; side++) {
           if (point.has(side)) {
             this.buckets.scan(ctx.r, point.at[side]!, point.end[side]!);
             w.int32(sint32(ctx.uint32(this.buckets, F.Buckets.offset)));
@@ -187,7 +190,7 @@ export class MetricsTranscoder {
         ctx.copy8(w, point, SU.count);
         ctx.copy8(w, point, SU.sum);
         const n = point.counts[SU.quantileValues]!;
-        for (const field of [F.ValueAtQuantile.quantile, F.ValueAtQuantile.value]) {
+        for (let field = F.ValueAtQuantile.quantile; field <= F.ValueAtQuantile.value; field++) {
           w.varUInt(n);
           for (let i = 0; i < n; i++) {
             this.quantile.scan(ctx.r, point.itemStart(SU.quantileValues, i), point.itemEnd(SU.quantileValues, i));
@@ -201,10 +204,15 @@ export class MetricsTranscoder {
 
   /** `asDouble ?? Number(asInt)` as a Float64. */
   private writeNumber(ctx: TranscodeContext, w: RowWriter, scan: MessageScan, asDouble: number, asInt: number): void {
-    if (scan.has(asDouble)) w.copy8(ctx.r.buf, scan.at[asDouble]!);
+    if (scan.has(asDouble)) w.copy8(ctx.r, scan.at[asDouble]!);
     else if (scan.has(asInt)) {
       const at = scan.at[asInt]!;
-      w.float64(Number(int64Text(ctx.r.buf.readUInt32LE(at), ctx.r.buf.readUInt32LE(at + 4))));
+      const lo = ctx.r.uint32At(at);
+      const hi = ctx.r.uint32At(at + 4);
+      // Number(String(Long)), as the reference reads it; values that fit 32 bits skip the text.
+      if (hi === 0) w.float64(lo);
+      else if (hi === 0xffffffff && lo >= 0x80000000) w.float64(lo - 0x100000000);
+      else w.float64(Number(int64Text(lo, hi)));
     } else w.zeros(8);
   }
 
@@ -230,7 +238,7 @@ export class MetricsTranscoder {
     for (let o = 0; o < scan.counts[field]!; o++) {
       const start = scan.itemStart(field, o);
       const end = scan.itemWire(field, o) === Wire.Len ? scan.itemEnd(field, o) : start + 8;
-      for (let at = start; at < end; at += 8) w.copy8(ctx.r.buf, at);
+      for (let at = start; at < end; at += 8) w.copy8(ctx.r, at);
     }
   }
 
@@ -261,10 +269,10 @@ export class MetricsTranscoder {
     const point = this.points[kind.point];
     const f = POINT_FIELDS[kind.point];
     const time = point.at[f.time]!;
-    let problem = limits.rowTime(`${at}.timeUnixNano`, time >= 0, time >= 0 ? buf.readUInt32LE(time) : 0, time >= 0 ? buf.readUInt32LE(time + 4) : 0);
+    let problem = limits.rowTime(at, 'timeUnixNano', time >= 0, time >= 0 ? r.uint32At(time) : 0, time >= 0 ? r.uint32At(time + 4) : 0);
     if (problem) return problem;
     const start = point.at[f.start]!;
-    if (start >= 0) problem = limits.inRange(`${at}.startTimeUnixNano`, buf.readUInt32LE(start), buf.readUInt32LE(start + 4));
+    if (start >= 0) problem = limits.inRange(at, 'startTimeUnixNano', r.uint32At(start), r.uint32At(start + 4));
     if (problem) return problem;
     if (kind.point === 'HistogramDataPoint') {
       const buckets = fixed64Count(point, H.bucketCounts);
@@ -277,9 +285,9 @@ export class MetricsTranscoder {
       ex.scan(r, point.itemStart(f.exemplars, i), point.itemEnd(f.exemplars, i));
       const t = ex.at[X.timeUnixNano]!;
       problem =
-        (t >= 0 ? limits.inRange(`${at}.exemplars[${i}].timeUnixNano`, buf.readUInt32LE(t), buf.readUInt32LE(t + 4)) : undefined) ??
-        idProblem('trace', `${at}.exemplars[${i}].traceId`, buf, ex.at[X.traceId]!, ex.end[X.traceId]!, false) ??
-        idProblem('span', `${at}.exemplars[${i}].spanId`, buf, ex.at[X.spanId]!, ex.end[X.spanId]!, false);
+        (t >= 0 ? limits.inRange(`${at}.exemplars[${i}]`, 'timeUnixNano', r.uint32At(t), r.uint32At(t + 4)) : undefined) ??
+        idProblem('trace', `${at}.exemplars[${i}]`, 'traceId', buf, ex.at[X.traceId]!, ex.end[X.traceId]!, false) ??
+        idProblem('span', `${at}.exemplars[${i}]`, 'spanId', buf, ex.at[X.spanId]!, ex.end[X.spanId]!, false);
       if (problem) return problem;
     }
     return undefined;

@@ -12,7 +12,9 @@ function unsigned(lo: number, hi: number): bigint {
 
 /**
  * The checks of core/model/accept/record-checks.ts on 64-bit values held as two 32-bit halves,
- * with the same reasons and details (details are only built for rejected records).
+ * with the same reasons and details. A field is named by its record's path `at` and its own
+ * `name`; the detail `${at}.${name}` is only built for a record that fails, so passing records
+ * allocate nothing.
  */
 export class RecordLimits {
   readonly nowLo: number;
@@ -32,24 +34,25 @@ export class RecordLimits {
   }
 
   /** checkTimeInRange: unsigned fixed64 values can only be too late. */
-  inRange(field: string, lo: number, hi: number): Problem | undefined {
+  inRange(at: string, name: string, lo: number, hi: number): Problem | undefined {
     if (hi < MAX_HI || (hi === MAX_HI && lo <= MAX_LO)) return undefined;
-    return { reason: 'timestamp_out_of_range', detail: `${field} ${unsigned(lo, hi)} is outside 1970…2106-02-07` };
+    return { reason: 'timestamp_out_of_range', detail: `${at}.${name} ${unsigned(lo, hi)} is outside 1970…2106-02-07` };
   }
 
   /** checkRowTime: present (and not 0), in range, not older than the retention. */
-  rowTime(field: string, present: boolean, lo: number, hi: number): Problem | undefined {
-    if (!present || (lo === 0 && hi === 0)) return { reason: 'missing_timestamp', detail: `${field} is missing` };
-    const range = this.inRange(field, lo, hi);
+  rowTime(at: string, name: string, present: boolean, lo: number, hi: number): Problem | undefined {
+    if (!present || (lo === 0 && hi === 0)) return { reason: 'missing_timestamp', detail: `${at}.${name} is missing` };
+    const range = this.inRange(at, name, lo, hi);
     if (range) return range;
     if (this.hasOldest && (hi < this.oldestHi || (hi === this.oldestHi && lo < this.oldestLo))) {
-      return { reason: 'expired', detail: `${field} ${unsigned(lo, hi)} is older than the retention (store.ttl_days)` };
+      return { reason: 'expired', detail: `${at}.${name} ${unsigned(lo, hi)} is older than the retention (store.ttl_days)` };
     }
     return undefined;
   }
 
   /** checkRowTime for the receipt time given to a log record without any time. */
-  receiptTime(field: string): Problem | undefined {
+  receiptTime(at: string, name: string): Problem | undefined {
+    const field = `${at}.${name}`;
     if (this.nowLo === 0 && this.nowHi === 0) return { reason: 'missing_timestamp', detail: `${field} is missing` };
     const nanos = unsigned(this.nowLo, this.nowHi);
     if (nanos > MAX_NANOS) return { reason: 'timestamp_out_of_range', detail: `${field} ${nanos} is outside 1970…2106-02-07` };
@@ -60,18 +63,16 @@ export class RecordLimits {
   }
 }
 
-const ID_BYTES = { trace: 16, span: 8 } as const;
-
 /** checkId on an id's bytes (start < 0: field absent). */
-export function idProblem(kind: 'trace' | 'span', field: string, buf: Buffer, start: number, end: number, required: boolean): Problem | undefined {
+export function idProblem(kind: 'trace' | 'span', at: string, name: string, buf: Buffer, start: number, end: number, required: boolean): Problem | undefined {
   const length = start < 0 ? 0 : end - start;
+  const expected = kind === 'trace' ? 16 : 8;
   const reason: RejectReason = kind === 'trace' ? 'invalid_trace_id' : 'invalid_span_id';
-  if (length === 0) return required ? { reason, detail: `${field} is missing` } : undefined;
-  if (length !== ID_BYTES[kind]) return { reason, detail: `${field} has ${length} bytes, expected ${ID_BYTES[kind]}` };
+  if (length === 0) return required ? { reason, detail: `${at}.${name} is missing` } : undefined;
+  if (length !== expected) return { reason, detail: `${at}.${name} has ${length} bytes, expected ${expected}` };
   if (required) {
-    let zero = true;
-    for (let i = start; i < end; i++) if (buf[i] !== 0) zero = false;
-    if (zero) return { reason, detail: `${field} is all zeros` };
+    for (let i = start; i < end; i++) if (buf[i] !== 0) return undefined;
+    return { reason, detail: `${at}.${name} is all zeros` };
   }
   return undefined;
 }

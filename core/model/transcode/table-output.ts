@@ -17,14 +17,35 @@ export function rowCount(rows: EncodedRows): number {
   return rows.offsets.length - 1;
 }
 
-/** Collects the rows of one table; a row can be abandoned while it is written. */
+/**
+ * A writer kept above this size after a request is replaced by a small one, so one huge request
+ * does not pin its buffer for the life of the process.
+ */
+const KEEP_BYTES = 4 << 20;
+const INITIAL_BYTES = 64 << 10;
+
+/**
+ * Collects the rows of one table; a row can be abandoned while it is written. One instance per
+ * table serves every request: its buffer keeps the size the largest recent request needed
+ * instead of growing (and copying) from small for each, and {@link finish} copies the rows out.
+ */
 export class TableOutput {
-  readonly writer = new RowWriter(8192);
+  writer = new RowWriter(INITIAL_BYTES);
   private offsets = new Uint32Array(256);
   rows = 0;
   private rowStart = 0;
 
-  constructor(readonly table: string) {}
+  private readonly columns: readonly string[];
+
+  constructor(readonly table: string) {
+    this.columns = columnsOf(table);
+  }
+
+  /** Starts on the next request (whatever a bailed-out request left behind is dropped). */
+  reset(): void {
+    this.writer.offset = 0;
+    this.rows = 0;
+  }
 
   begin(): void {
     this.rowStart = this.writer.offset;
@@ -39,11 +60,14 @@ export class TableOutput {
     this.offsets[this.rows++] = this.rowStart;
   }
 
+  /** The rows written since reset, copied out (the writer is reused). */
   finish(): EncodedRows {
     const offsets = new Uint32Array(this.rows + 1);
     offsets.set(this.offsets.subarray(0, this.rows));
     offsets[this.rows] = this.writer.offset;
-    // The writer is not used again: its buffer is handed over without a copy.
-    return { table: this.table, columns: columnsOf(this.table), data: this.writer.buf.subarray(0, this.writer.offset), offsets };
+    const data = this.writer.take();
+    if (this.writer.buf.length > KEEP_BYTES) this.writer = new RowWriter(INITIAL_BYTES);
+    if (this.offsets.length > KEEP_BYTES >> 6) this.offsets = new Uint32Array(256);
+    return { table: this.table, columns: this.columns, data, offsets };
   }
 }

@@ -2,7 +2,7 @@ import type { Problem } from '../accept/record-checks.ts';
 import { checkMessageAs, MessageScan } from './message-scan.ts';
 import { F } from './otlp-layouts.ts';
 import { idProblem } from './record-limits.ts';
-import type { RowWriter } from './row-writer.ts';
+import { RepeatedBlock, type RowWriter } from './row-writer.ts';
 import { TableOutput, type EncodedRows } from './table-output.ts';
 import type { TranscodeContext } from './transcode-context.ts';
 
@@ -17,6 +17,7 @@ const STATUS_CODES = ['Unset', 'Ok', 'Error'].map(asString);
 
 /** ExportTraceServiceRequest → otel_traces rows (core/model/rows/traces-rows.ts), rejecting as accept-request.ts does. */
 export class TracesTranscoder {
+  private readonly out = new TableOutput('otel_traces');
   private readonly request = new MessageScan('ExportTraceServiceRequest');
   private readonly resourceSpans = new MessageScan('ResourceSpans');
   private readonly scopeSpans = new MessageScan('ScopeSpans');
@@ -27,7 +28,8 @@ export class TracesTranscoder {
 
   transcode(ctx: TranscodeContext): { tables: EncodedRows[]; records: number } {
     const { r } = ctx;
-    const out = new TableOutput('otel_traces');
+    const out = this.out;
+    out.reset();
     let records = 0;
     this.request.scan(r, 0, r.len);
     for (let ri = 0; ri < this.request.counts[1]!; ri++) {
@@ -39,6 +41,8 @@ export class TracesTranscoder {
         const ss = this.scopeSpans;
         ss.scan(r, rs.itemStart(F.resourceX.scopes, si), rs.itemEnd(F.resourceX.scopes, si));
         const scope = ctx.scopeColumns(ss, F.scopeX.scope);
+        // The columns every span of this scope repeats, in table order.
+        const resourceAndScope = new RepeatedBlock(Buffer.concat([resource.serviceName, resource.attributes, scope.name, scope.version]));
         const n = ss.counts[F.scopeX.items]!;
         records += n;
         for (let i = 0; i < n; i++) {
@@ -53,7 +57,7 @@ export class TracesTranscoder {
             continue;
           }
           out.begin();
-          this.writeRow(ctx, out.writer, resource, scope);
+          this.writeRow(ctx, out.writer, resourceAndScope);
           out.commit();
         }
       }
@@ -61,14 +65,8 @@ export class TracesTranscoder {
     return { tables: out.rows > 0 ? [out.finish()] : [], records };
   }
 
-  private writeRow(
-    ctx: TranscodeContext,
-    w: RowWriter,
-    resource: { attributes: Buffer; serviceName: Buffer },
-    scope: { name: Buffer; version: Buffer },
-  ): void {
+  private writeRow(ctx: TranscodeContext, w: RowWriter, resourceAndScope: RepeatedBlock): void {
     const { r } = ctx;
-    const buf = r.buf;
     const span = this.span;
     ctx.copy8(w, span, S.startTimeUnixNano);
     ctx.hex(w, span, S.traceId);
@@ -77,18 +75,17 @@ export class TracesTranscoder {
     ctx.string(w, span, S.traceState);
     ctx.string(w, span, S.name);
     w.copyBytes(SPAN_KINDS[ctx.uint32(span, S.kind) | 0] ?? SPAN_KINDS[0]!);
-    w.copyBytes(resource.serviceName);
-    w.copyBytes(resource.attributes);
-    w.copyBytes(scope.name);
-    w.copyBytes(scope.version);
+    w.repeat(resourceAndScope);
     ctx.attrs.writeMap(w, span, S.attributes);
     // Duration: end − start, never negative, 0 unless both are present (nanosBetween).
     if (span.has(S.startTimeUnixNano) && span.has(S.endTimeUnixNano)) {
+      // 64-bit subtraction on 32-bit halves (no BigInt per span).
       const s = span.at[S.startTimeUnixNano]!;
       const e = span.at[S.endTimeUnixNano]!;
-      const d = buf.readBigUInt64LE(e) - buf.readBigUInt64LE(s);
-      w.reserve(8);
-      w.offset = w.buf.writeBigUInt64LE(d > 0n ? d : 0n, w.offset);
+      const lo = r.uint32At(e) - r.uint32At(s);
+      const hi = r.uint32At(e + 4) - r.uint32At(s + 4) - (lo < 0 ? 1 : 0);
+      if (hi < 0) w.zeros(8);
+      else w.uint64Halves(lo >>> 0, hi);
     } else w.zeros(8);
     let code = 0;
     if (span.has(S.status)) {
@@ -101,7 +98,7 @@ export class TracesTranscoder {
 
     const events = span.counts[S.events]!;
     const event = this.event;
-    for (const column of [0, 1, 2]) {
+    for (let column = 0; column < 3; column++) {
       w.varUInt(events);
       for (let i = 0; i < events; i++) {
         event.scan(r, span.itemStart(S.events, i), span.itemEnd(S.events, i));
@@ -112,7 +109,7 @@ export class TracesTranscoder {
     }
     const links = span.counts[S.links]!;
     const link = this.link;
-    for (const column of [0, 1, 2, 3]) {
+    for (let column = 0; column < 4; column++) {
       w.varUInt(links);
       for (let i = 0; i < links; i++) {
         link.scan(r, span.itemStart(S.links, i), span.itemEnd(S.links, i));
@@ -129,28 +126,29 @@ export class TracesTranscoder {
     const { r, limits } = ctx;
     const buf = r.buf;
     const span = this.span;
-    const id = (kind: 'trace' | 'span', field: number, name: string, required: boolean) =>
-      idProblem(kind, `${at}.${name}`, buf, span.at[field]!, span.end[field]!, required);
-    let problem = id('trace', S.traceId, 'traceId', true) ?? id('span', S.spanId, 'spanId', true) ?? id('span', S.parentSpanId, 'parentSpanId', false);
+    let problem =
+      idProblem('trace', at, 'traceId', buf, span.at[S.traceId]!, span.end[S.traceId]!, true) ??
+      idProblem('span', at, 'spanId', buf, span.at[S.spanId]!, span.end[S.spanId]!, true) ??
+      idProblem('span', at, 'parentSpanId', buf, span.at[S.parentSpanId]!, span.end[S.parentSpanId]!, false);
     if (problem) return problem;
     const start = span.at[S.startTimeUnixNano]!;
-    problem = limits.rowTime(`${at}.startTimeUnixNano`, start >= 0, start >= 0 ? buf.readUInt32LE(start) : 0, start >= 0 ? buf.readUInt32LE(start + 4) : 0);
+    problem = limits.rowTime(at, 'startTimeUnixNano', start >= 0, start >= 0 ? r.uint32At(start) : 0, start >= 0 ? r.uint32At(start + 4) : 0);
     if (problem) return problem;
     const end = span.at[S.endTimeUnixNano]!;
-    if (end >= 0) problem = limits.inRange(`${at}.endTimeUnixNano`, buf.readUInt32LE(end), buf.readUInt32LE(end + 4));
+    if (end >= 0) problem = limits.inRange(at, 'endTimeUnixNano', r.uint32At(end), r.uint32At(end + 4));
     if (problem) return problem;
     for (let i = 0; i < span.counts[S.events]!; i++) {
       this.event.scan(r, span.itemStart(S.events, i), span.itemEnd(S.events, i));
       const t = this.event.at[E.timeUnixNano]!;
-      if (t >= 0) problem = limits.inRange(`${at}.events[${i}].timeUnixNano`, buf.readUInt32LE(t), buf.readUInt32LE(t + 4));
+      if (t >= 0) problem = limits.inRange(`${at}.events[${i}]`, 'timeUnixNano', r.uint32At(t), r.uint32At(t + 4));
       if (problem) return problem;
     }
     for (let i = 0; i < span.counts[S.links]!; i++) {
       const link = this.link;
       link.scan(r, span.itemStart(S.links, i), span.itemEnd(S.links, i));
       problem =
-        idProblem('trace', `${at}.links[${i}].traceId`, buf, link.at[K.traceId]!, link.end[K.traceId]!, false) ??
-        idProblem('span', `${at}.links[${i}].spanId`, buf, link.at[K.spanId]!, link.end[K.spanId]!, false);
+        idProblem('trace', `${at}.links[${i}]`, 'traceId', buf, link.at[K.traceId]!, link.end[K.traceId]!, false) ??
+        idProblem('span', `${at}.links[${i}]`, 'spanId', buf, link.at[K.spanId]!, link.end[K.spanId]!, false);
       if (problem) return problem;
     }
     return undefined;

@@ -36,7 +36,7 @@ export class TranscodeContext {
 
   /** A string field as a String value ('' when absent). */
   string(w: RowWriter, scan: MessageScan, field: number): void {
-    if (scan.at[field]! >= 0) w.stringFrom(this.r.buf, scan.at[field]!, scan.end[field]!);
+    if (scan.at[field]! >= 0) w.stringFrom(this.r, scan.at[field]!, scan.end[field]!);
     else w.varUInt(0);
   }
 
@@ -51,14 +51,14 @@ export class TranscodeContext {
   /** Eight bytes of a fixed64/double field as they are, or zeros when absent. */
   copy8(w: RowWriter, scan: MessageScan, field: number): void {
     const at = scan.at[field]!;
-    if (at >= 0) w.copy8(this.r.buf, at);
+    if (at >= 0) w.copy8(this.r, at);
     else w.zeros(8);
   }
 
   /** An id (bytes) as hex ('' when absent). */
   hex(w: RowWriter, scan: MessageScan, field: number): void {
     const at = scan.at[field]!;
-    if (at >= 0) w.hexFrom(this.r.buf, at, scan.end[field]!);
+    if (at >= 0) w.hexFrom(this.r, at, scan.end[field]!);
     else w.varUInt(0);
   }
 

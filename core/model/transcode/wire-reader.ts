@@ -15,12 +15,19 @@ export const enum Wire {
   I32 = 5,
 }
 
+/** A DataView of exactly a Buffer's bytes. */
+export function viewOf(buf: Buffer): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}
+
 function outOfRange(): RangeError {
   return new RangeError('index out of range');
 }
 
 export class WireReader {
   buf: Buffer;
+  /** The same bytes, for reading (and copying) 32 bits at a time. */
+  view: DataView;
   pos = 0;
   len = 0;
   /** Result of the last 64-bit read: low and high 32 bits, unsigned. */
@@ -29,18 +36,36 @@ export class WireReader {
 
   constructor(buf: Buffer) {
     this.buf = buf;
+    this.view = viewOf(buf);
     this.len = buf.length;
   }
 
   /** Starts over on other bytes (the reader is reused from request to request). */
   reset(buf: Buffer): void {
     this.buf = buf;
+    this.view = viewOf(buf);
     this.len = buf.length;
     this.pos = 0;
   }
 
-  /** protobufjs Reader#uint32, including its near-the-end and over-long forms. */
+  /**
+   * protobufjs Reader#uint32. One-byte values (most tags and lengths) are read here, small
+   * enough for the JIT to inline at every call; longer ones in uint32Long.
+   */
   uint32(): number {
+    const pos = this.pos;
+    if (pos < this.len) {
+      const b = this.buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+    }
+    return this.uint32Long();
+  }
+
+  /** protobufjs Reader#uint32, including its near-the-end and over-long forms. */
+  private uint32Long(): number {
     const buf = this.buf;
     if (this.len - this.pos < 5) {
       if (this.pos >= this.len) throw outOfRange();
@@ -118,6 +143,11 @@ export class WireReader {
   private set64(lo: number, hi: number): void {
     this.lo = lo;
     this.hi = hi;
+  }
+
+  /** The little-endian uint32 at `at` (the caller knows it is in range). */
+  uint32At(at: number): number {
+    return this.view.getUint32(at, true);
   }
 
   fixed64(): void {
