@@ -175,17 +175,26 @@ export class TranscodePool {
     });
   }
 
-  /** A new worker at once after one death; after repeated deaths, with a growing delay (up to 30 s). */
+  /**
+   * A new worker at once after one death (so requests keep a worker to wait for); after repeated
+   * deaths without a finished request in between, with a growing delay (up to 30 s).
+   */
   private replace(): void {
-    if (this.slots.size === 0) this.failQueued('no transcode worker is running (one just failed and is being replaced): retry');
-    if (this.respawnTimer) return;
-    const delay = this.consecutiveDeaths <= 1 ? 0 : Math.min(30_000, 250 * 2 ** (this.consecutiveDeaths - 2));
-    this.respawnTimer = setTimeout(() => {
-      this.respawnTimer = undefined;
-      if (this.stopping) return;
-      const missing = this.options.workers - this.slots.size;
-      for (let i = 0; i < missing; i++) this.spawn().catch(() => undefined); // its exit handler logs and replaces it
-    }, delay);
+    if (!this.respawnTimer) {
+      const delay = this.consecutiveDeaths <= 1 ? 0 : Math.min(30_000, 250 * 2 ** (this.consecutiveDeaths - 2));
+      if (delay === 0) this.spawnMissing();
+      else
+        this.respawnTimer = setTimeout(() => {
+          this.respawnTimer = undefined;
+          if (!this.stopping) this.spawnMissing();
+        }, delay);
+    }
+    if (this.slots.size === 0) this.failQueued('no transcode worker is running (they keep failing and are being replaced): retry');
+  }
+
+  private spawnMissing(): void {
+    const missing = this.options.workers - this.slots.size;
+    for (let i = 0; i < missing; i++) this.spawn().catch(() => undefined); // its exit handler logs and replaces it
   }
 
   private finish(slot: Slot, message: Exclude<WorkerMessage, { type: 'ready' }>): void {
