@@ -152,7 +152,7 @@ describe('OTLP through transcode workers (real receivers, real chDB)', () => {
     expect(await rows('otel_traces', 'grpc-pooled')).toEqual(await rows('otel_traces', 'grpc-inline'));
   });
 
-  it('a worker that dies fails only its own request (503 / UNAVAILABLE, nothing stored) and is replaced', async () => {
+  it('a worker that dies fails only the requests it held (503 / UNAVAILABLE, nothing of them stored) and is replaced', async () => {
     const crash = (tag: string) =>
       Buffer.from(encodeProtobuf('logs', { resourceLogs: [{ resource: resource('crash'), scopeLogs: [{ logRecords: [{ timeUnixNano: String(NOW), body: { stringValue: 'CRASH-THIS-TRANSCODE-WORKER' } }, { timeUnixNano: String(NOW), body: { stringValue: tag } }] }] }] }));
     const deaths = pool.stats.worker_deaths;
@@ -164,12 +164,21 @@ describe('OTLP through transcode workers (real receivers, real chDB)', () => {
     expect(viaHttp.body.toString()).toMatch(/transcode worker .* exited \(code 70\)/);
     expect(viaGrpc.error?.code).toBe(Status.UNAVAILABLE);
     expect(viaGrpc.error?.details).toMatch(/transcode worker/);
-    for (const answer of await Promise.all(neighbours)) expect(answer.status).toBe(200);
-    expect((await grpcNeighbour).error).toBeNull();
-    expect(pool.stats.worker_deaths).toBe(deaths + 2);
+    // A worker holds at most two requests: the one it dies on and at most one waiting behind it,
+    // which fails with it (retryable); every other neighbour is stored.
+    const answers = await Promise.all(neighbours);
+    const grpcAnswer = await grpcNeighbour;
+    const lost = answers.filter((a) => a.status !== 200);
+    for (const answer of lost) expect(answer.body.toString()).toMatch(/transcode worker .* exited \(code 70\)/);
+    if (grpcAnswer.error) expect(grpcAnswer.error.code).toBe(Status.UNAVAILABLE);
+    const lostCount = lost.length + (grpcAnswer.error ? 1 : 0);
+    expect(lostCount).toBeLessThanOrEqual(2);
+    // Two deaths, or one when both crashing requests were handed to the same worker.
+    expect(pool.stats.worker_deaths - deaths).toBeGreaterThanOrEqual(1);
+    expect(pool.stats.worker_deaths - deaths).toBeLessThanOrEqual(2);
     expect(await countBody('crashed-http')).toBe(0);
     expect(await countBody('crashed-grpc')).toBe(0);
-    expect(await rows('otel_logs', 'neighbours')).toHaveLength(9 * 100);
+    expect(await rows('otel_logs', 'neighbours')).toHaveLength((9 - lostCount) * 100);
     await expect.poll(() => pool.size, { timeout: 15_000 }).toBe(2);
     expect((await postHttp('pooled', 'logs', logs('after-crash', 'a', 10))).status).toBe(200);
     expect(await rows('otel_logs', 'after-crash')).toHaveLength(10);

@@ -62,7 +62,7 @@ describe('TranscodePool', () => {
     await expect(pool.transcode('logs', garbage, { nowMs: NOW_MS })).rejects.toThrow(MalformedOtlpError);
   });
 
-  it('a worker that dies fails only the request it held, and is replaced', async () => {
+  it('a worker that dies fails only the requests it held (the one it was on, and at most one waiting in its port), and is replaced', async () => {
     const deathsBefore = pool.stats.worker_deaths;
     const fine = Array.from({ length: 20 }, (_, i) => pool.transcode('logs', logs([`fine ${i}`]), { nowMs: NOW_MS }));
     const doomed = pool.transcode('logs', logs(['CRASH-THIS-TRANSCODE-WORKER']), { nowMs: NOW_MS });
@@ -70,7 +70,9 @@ describe('TranscodePool', () => {
     await expect(doomed).rejects.toThrow(TranscodeWorkerLostError);
     await expect(doomed).rejects.toThrow(/exited \(code 70\)/);
     const settled = await Promise.allSettled([...fine, ...more]);
-    expect(settled.filter((s) => s.status === 'rejected')).toEqual([]);
+    const lost = settled.filter((s) => s.status === 'rejected');
+    expect(lost.length).toBeLessThanOrEqual(1);
+    for (const l of lost) expect((l as PromiseRejectedResult).reason).toBeInstanceOf(TranscodeWorkerLostError);
     expect(pool.stats.worker_deaths).toBe(deathsBefore + 1);
     await expect.poll(() => pool.size, { timeout: 10_000 }).toBe(2);
     expect((await pool.transcode('logs', logs(['after']), { nowMs: NOW_MS })).records).toBe(1);
@@ -84,11 +86,11 @@ describe('TranscodePool', () => {
       // A copy each: the pool moves a request's buffer to the worker.
       const settled = await Promise.allSettled(Array.from({ length: 12 }, () => small.transcode('logs', Buffer.from(big), { nowMs: NOW_MS })));
       const refused = settled.filter((s) => s.status === 'rejected');
-      // One on the worker, three waiting; the rest refused at once, retryable, and counted.
-      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(4);
-      expect(refused).toHaveLength(8);
+      // Two handed to the worker, three waiting; the rest refused at once, retryable, and counted.
+      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(5);
+      expect(refused).toHaveLength(7);
       for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BusSaturatedError);
-      expect(small.stats.refused_queue_full).toBe(8);
+      expect(small.stats.refused_queue_full).toBe(7);
     } finally {
       await small.shutdown();
     }

@@ -36,18 +36,24 @@ interface Job {
   message: TranscodeJobMessage;
   resolve: (result: PoolTranscoded) => void;
   reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
 }
 
 interface Slot {
   worker: Worker;
   ready: boolean;
-  job?: Job;
-  timer?: NodeJS.Timeout;
+  /** Requests handed to this worker and not answered yet (at most IN_FLIGHT_PER_WORKER). */
+  jobs: Map<number, Job>;
   /** Why the pool itself ended this worker (undefined: it ended on its own). */
   endedBy?: 'timeout' | 'shutdown';
 }
 
 const ENTRY = new URL('./transcode-worker-entry.mjs', import.meta.url);
+
+// Two per worker: the next request already waits in the worker's port while it transcodes one,
+// so the worker never idles for a round trip through a busy main thread (on a loaded machine,
+// waking each thread in turn cost more than the transcode itself).
+const IN_FLIGHT_PER_WORKER = 2;
 
 /** `auto` is one worker per core beyond the main thread's (at least one). */
 export function transcodeWorkerCount(setting: number | 'auto'): number {
@@ -57,8 +63,8 @@ export function transcodeWorkerCount(setting: number | 'auto'): number {
 /**
  * Transcodes OTLP requests (protobuf → RowBinary blocks + rejections) on worker threads, so the
  * main thread only reads sockets and hands blocks to the processor while the engine inserts on
- * its own threads. Each worker takes one request at a time; others wait in a bounded queue.
- * A worker that dies fails only the request it held (TranscodeWorkerLostError → 503/UNAVAILABLE)
+ * its own threads. Each worker holds up to two requests; others wait in a bounded queue.
+ * A worker that dies fails only the requests it held (TranscodeWorkerLostError → 503/UNAVAILABLE)
  * and is replaced; while no worker is alive or starting, requests are refused at once rather
  * than left waiting.
  */
@@ -142,7 +148,7 @@ export class TranscodePool {
 
   private spawn(): Promise<void> {
     const worker = new Worker(this.options.entry ?? ENTRY, { execArgv: [] });
-    const slot: Slot = { worker, ready: false };
+    const slot: Slot = { worker, ready: false, jobs: new Map() };
     this.slots.add(slot);
     return new Promise<void>((resolveReady, rejectReady) => {
       let lastError: Error | undefined;
@@ -158,13 +164,13 @@ export class TranscodePool {
       worker.on('error', (error) => (lastError = error));
       worker.once('exit', (code) => {
         this.slots.delete(slot);
-        clearTimeout(slot.timer);
         const why = slot.endedBy === 'timeout' ? 'was ended after taking too long' : `exited (code ${code}${lastError ? `: ${lastError.message}` : ''})`;
-        if (slot.job) {
+        for (const job of slot.jobs.values()) {
+          clearTimeout(job.timer);
           this.stats.failed += 1;
-          slot.job.reject(new TranscodeWorkerLostError(`the transcode worker handling this request ${why}: retry`));
-          slot.job = undefined;
+          job.reject(new TranscodeWorkerLostError(`the transcode worker handling this request ${why}: retry`));
         }
+        slot.jobs.clear();
         if (!slot.ready) rejectReady(new Error(`a transcode worker could not start: ${lastError?.message ?? `exit code ${code}`}`));
         if (slot.endedBy === 'shutdown' || this.stopping) return;
         this.stats.worker_deaths += 1;
@@ -198,10 +204,10 @@ export class TranscodePool {
   }
 
   private finish(slot: Slot, message: Exclude<WorkerMessage, { type: 'ready' }>): void {
-    const job = slot.job;
-    clearTimeout(slot.timer);
-    slot.job = undefined;
-    if (job && job.message.id === message.id) {
+    const job = slot.jobs.get(message.id);
+    slot.jobs.delete(message.id);
+    clearTimeout(job?.timer);
+    if (job) {
       this.consecutiveDeaths = 0;
       if (message.type === 'done') {
         this.stats.transcoded += 1;
@@ -215,20 +221,20 @@ export class TranscodePool {
   }
 
   private dispatch(slot: Slot, job: Job): void {
-    slot.job = job;
+    slot.jobs.set(job.message.id, job);
     const timeoutMs = this.options.jobTimeoutMs ?? 30_000;
-    slot.timer = setTimeout(() => {
+    job.timer = setTimeout(() => {
       this.stats.worker_timeouts += 1;
       slot.endedBy = 'timeout';
       void slot.worker.terminate();
     }, timeoutMs);
-    slot.timer.unref();
+    job.timer.unref();
     try {
       slot.worker.postMessage(job.message, [job.message.body.buffer as ArrayBuffer]);
     } catch (error) {
       // A body whose buffer cannot be moved (already detached by an earlier call): this request only.
-      clearTimeout(slot.timer);
-      slot.job = undefined;
+      clearTimeout(job.timer);
+      slot.jobs.delete(job.message.id);
       this.stats.failed += 1;
       job.reject(new Error(`the request could not be handed to a transcode worker: ${(error as Error).message}`));
     }
@@ -239,8 +245,13 @@ export class TranscodePool {
   }
 
   private idleSlot(): Slot | undefined {
-    for (const slot of this.slots) if (slot.ready && !slot.job && !slot.endedBy) return slot;
-    return undefined;
+    // The least busy worker, so requests spread over all of them.
+    let best: Slot | undefined;
+    for (const slot of this.slots) {
+      if (!slot.ready || slot.endedBy || slot.jobs.size >= IN_FLIGHT_PER_WORKER) continue;
+      if (!best || slot.jobs.size < best.jobs.size) best = slot;
+    }
+    return best;
   }
 
   private failQueued(reason: string): void {
