@@ -9,6 +9,7 @@ import { FilelogReceiver } from '../collector/filelog/index.ts';
 import { HostMetricsReceiver } from '../collector/hostmetrics/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
 import { OtlpGrpcReceiver } from '../collector/otlp-grpc/index.ts';
+import { TranscodePool, transcodeWorkerCount } from '../collector/transcode-pool/index.ts';
 import { PrometheusReceiver } from '../collector/prometheus/index.ts';
 import { Router } from 'express';
 import {
@@ -52,6 +53,7 @@ export class VigilInstance {
   readonly processor?: Processor;
   readonly otlp?: OtlpReceiver;
   readonly otlpGrpc?: OtlpGrpcReceiver;
+  readonly transcodePool?: TranscodePool;
   readonly hostMetrics?: HostMetricsReceiver;
   readonly filelog?: FilelogReceiver;
   readonly prometheus?: PrometheusReceiver;
@@ -135,6 +137,16 @@ export class VigilInstance {
       });
     }
     const { otlp, hostmetrics } = config.collector;
+    // Embedded only: over Kafka the collector forwards request bytes and transcodes nothing.
+    const transcodeWorkers = transcodeWorkerCount(otlp.transcode_workers);
+    if (roles.collector && otlp.enabled && bus instanceof InProcessBus && transcodeWorkers > 0) {
+      this.transcodePool = new TranscodePool({
+        workers: transcodeWorkers,
+        maxQueued: otlp.transcode_queue,
+        retryAfterMs: otlp.retry_after,
+        logger: logger.child({ component: 'transcode_pool' }),
+      });
+    }
     if (roles.collector && otlp.enabled && bus) {
       this.otlp = new OtlpReceiver({
         host: otlp.host,
@@ -150,6 +162,7 @@ export class VigilInstance {
         ttlDays: config.store.ttl_days,
         maxInflightBytes: otlp.max_inflight_bytes,
         maxMessageBytes: kafka.max_message_bytes,
+        transcodePool: this.transcodePool,
       });
     }
     if (roles.collector && otlp.enabled && otlp.grpc.enabled && bus) {
@@ -165,6 +178,7 @@ export class VigilInstance {
         tls: otlp.grpc.tls,
         ttlDays: config.store.ttl_days,
         maxMessageBytes: kafka.max_message_bytes,
+        transcodePool: this.transcodePool,
       });
     }
     if (roles.collector && hostmetrics.enabled && bus) {
@@ -292,6 +306,8 @@ export class VigilInstance {
       await this.startComponent(this.alerts);
     }
     if (this.api) await this.startComponent(this.api);
+    // Before the receivers that use it, so it stops after them (their in-flight requests finish first).
+    if (this.transcodePool) await this.startComponent(this.transcodePool);
     if (this.otlp) await this.startComponent(this.otlp);
     if (this.otlpGrpc) await this.startComponent(this.otlpGrpc);
     if (this.hostMetrics) await this.startComponent(this.hostMetrics);

@@ -5,6 +5,7 @@ import { RecordTooLargeError, type RejectReason, type Signal } from '../../core/
 import type { ListenerTls } from '../../core/tls/index.ts';
 import type { Logger } from '../../core/telemetry/index.ts';
 import { classifyIngestError, ingestProtobuf, partialSuccessProtobuf, type ReceiverStats } from '../otlp/index.ts';
+import type { TranscodePool } from '../transcode-pool/index.ts';
 import { grpcError } from './grpc-status.ts';
 import { serverCredentials } from './server-credentials.ts';
 import { exportServiceDefinition } from './service-definition.ts';
@@ -25,6 +26,8 @@ export interface OtlpGrpcReceiverOptions {
   ttlDays?: number;
   /** bus.kafka.max_message_bytes: over Kafka, larger requests are split by resource and scope. */
   maxMessageBytes?: number;
+  /** Embedded mode: requests are transcoded on these worker threads (collector.otlp.transcode_workers). */
+  transcodePool?: TranscodePool;
   /** How long shutdown waits for in-flight calls before cancelling them. */
   shutdownTimeoutMs?: number;
 }
@@ -121,6 +124,7 @@ export class OtlpGrpcReceiver {
         receiver: 'otlp_grpc',
         ttlDays: this.options.ttlDays,
         maxMessageBytes: this.options.maxMessageBytes,
+        transcodePool: this.options.transcodePool,
       });
       this.stats.accepted += 1;
       this.records.received += result.records;

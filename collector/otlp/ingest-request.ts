@@ -10,11 +10,13 @@ import {
   scanLogsRequest,
   splitRequest,
   transcodeRequest,
+  type EncodedRows,
   type Rejections,
   type Signal,
   type SignalRequest,
 } from '../../core/model/index.ts';
 import { selfMetrics } from '../../core/telemetry/index.ts';
+import { replayRejections, type TranscodePool } from '../transcode-pool/index.ts';
 import { resourceKey } from './resource-key.ts';
 
 export interface IngestOptions {
@@ -25,6 +27,8 @@ export interface IngestOptions {
   ttlDays?: number;
   /** Over Kafka, the largest message; a larger request is split by resource and scope. */
   maxMessageBytes?: number;
+  /** Embedded mode: transcode on these worker threads instead of the main thread (collector.otlp.transcode_workers). */
+  transcodePool?: TranscodePool;
 }
 
 export interface IngestResult {
@@ -104,7 +108,18 @@ export async function ingestRequest<S extends Signal>(signal: S, decoded: Signal
 async function ingestTranscoded<S extends Signal>(signal: S, body: Uint8Array, options: IngestOptions): Promise<IngestResult> {
   const tally = new RejectionTally(RECORD_NOUN[signal]);
   const nowMs = Date.now();
-  const transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally, nowMs });
+  let transcoded: { tables: EncodedRows[]; records: number; rejected: Rejections };
+  if (options.transcodePool) {
+    // The worker judges at this thread's clock and tells which records it rejected and why;
+    // replayed here, the tally reads as if the transcoder had run in-process. The body moved to
+    // the worker and came back.
+    const pooled = await options.transcodePool.transcode(signal, body, { ttlDays: options.ttlDays, nowMs });
+    replayRejections(pooled.rejections, tally);
+    body = pooled.body;
+    transcoded = { tables: pooled.tables, records: pooled.records, rejected: tally };
+  } else {
+    transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally, nowMs });
+  }
   if (transcoded.tables.length > 0) {
     const rejected = transcoded.rejected.count > 0;
     const message: OutgoingMessage = {

@@ -10,6 +10,7 @@ import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
 import { HttpError, readBody } from './read-body.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { ingestProtobuf, ingestRequest } from './ingest-request.ts';
+import type { TranscodePool } from '../transcode-pool/index.ts';
 
 export interface OtlpReceiverOptions {
   host: string;
@@ -29,6 +30,8 @@ export interface OtlpReceiverOptions {
   maxInflightBytes?: number;
   /** bus.kafka.max_message_bytes: over Kafka, larger requests are split by resource and scope. */
   maxMessageBytes?: number;
+  /** Embedded mode: protobuf requests are transcoded on these worker threads (collector.otlp.transcode_workers). */
+  transcodePool?: TranscodePool;
 }
 
 const PATHS: Record<string, Signal> = { '/v1/logs': 'logs', '/v1/metrics': 'metrics', '/v1/traces': 'traces' };
@@ -123,6 +126,7 @@ export class OtlpReceiver {
         receiver: 'otlp_http' as const,
         ttlDays: this.options.ttlDays,
         maxMessageBytes: this.options.maxMessageBytes,
+        transcodePool: this.options.transcodePool,
       };
       const result =
         encoding === 'json' ? await ingestRequest(signal, decodeJson(signal, body.toString('utf8')), undefined, body.length, options) : await ingestProtobuf(signal, body, options);

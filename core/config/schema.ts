@@ -303,6 +303,14 @@ export const collectorSchema = z
         /** Request bytes being read or decoded at once; beyond it, 503 + Retry-After before the body is read. */
         max_inflight_bytes: positiveInt.default(64 * 1024 * 1024),
         retry_after: duration.prefault('1s'),
+        /**
+         * Embedded mode: worker threads that transcode OTLP protobuf requests into rows, so the
+         * main thread only reads sockets; 0 transcodes on the main thread; "auto" is one per core
+         * beyond the first. Ignored over Kafka (the collector forwards bytes there).
+         */
+        transcode_workers: z.union([z.literal('auto'), z.number().int().min(0).max(64)]).default(0),
+        /** Requests waiting for a free transcode worker; beyond it 503 + Retry-After (counted and logged). */
+        transcode_queue: positiveInt.default(256),
         tls: listenerTlsSchema.optional(),
         /** OTLP/gRPC (the default protocol of the Python, Java and .NET SDKs); off with otlp.enabled too. */
         grpc: z

@@ -7,6 +7,7 @@
  *                          [--max-delay D (processor.batch.max_delay, e.g. 5ms; default: vigil's own)]
  *                          [--vigil-root DIR (run `vigil start` from another checkout, e.g. a worktree of main, to compare code)]
  *                          [--warmup W (records sent first and not measured, default 20000)]
+ *                          [--transcode-workers N|auto (collector.otlp.transcode_workers; default: vigil's own)]
  *
  * Sends N OTLP log records (~400 B each, a handful of attributes) through `vigil start` and prints
  * ONE JSON object (one line): sustained records/s with C clients; vigil's CPU per million records
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     'vigil-root': { type: 'string' },
     'max-delay': { type: 'string' },
     warmup: { type: 'string', default: '20000' },
+    'transcode-workers': { type: 'string' },
   },
 });
 const total = Number(values.records);
@@ -50,6 +52,7 @@ const clients = Number(values.clients ?? values.concurrency ?? 16);
 const bodies: BodyKind = values.bodies === 'random' ? 'random' : 'realistic';
 const protocol = values.protocol === 'grpc' ? 'grpc' : 'http';
 const selfTelemetry = values['self-telemetry'] !== 'off';
+const transcodeWorkers = values['transcode-workers'] === undefined ? undefined : values['transcode-workers'] === 'auto' ? 'auto' : Number(values['transcode-workers']);
 const MAX_ROWS = 20_000; // processor.batch.max_rows default
 const vigilRoot = resolve(values['vigil-root'] ?? resolve(import.meta.dirname, '../..'));
 const { startVigil, tempDir } = (await import(`${vigilRoot}/test/support/vigil-process.ts`)) as typeof import('../../test/support/vigil-process.ts');
@@ -89,7 +92,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 const dir = tempDir('bench');
 const vigil = await startVigil(dir, {
   log_level: 'warn',
-  collector: { hostmetrics: { enabled: false } },
+  collector: { hostmetrics: { enabled: false }, ...(transcodeWorkers !== undefined ? { otlp: { transcode_workers: transcodeWorkers } } : {}) },
   telemetry: { enabled: selfTelemetry },
   ...(values['max-delay'] ? { processor: { batch: { max_delay: values['max-delay'] } } } : {}),
 });
@@ -167,12 +170,14 @@ process.stdout.write(
     protocol,
     self_telemetry: selfTelemetry,
     max_delay: values['max-delay'] ?? 'default',
+    transcode_workers: transcodeWorkers ?? 'default',
     bytes_per_record_protobuf: Math.round(bytesPerRecord),
     load_average_at_start: loadAtStart,
     load_average_at_end: loadavg().map((n) => Number(n.toFixed(2))),
     vigil: {
       records_per_second: Math.round(rate),
-      cpu_seconds_per_million: { total: perMillion(cpu.totalSeconds), js: jsPerMillion, engine: perMillion(cpu.engineSeconds) },
+      // js counts every JS thread (main, worker_threads, V8's helpers); js_main_thread is the event loop alone.
+      cpu_seconds_per_million: { total: perMillion(cpu.totalSeconds), js: jsPerMillion, js_main_thread: perMillion(cpu.jsMainSeconds), engine: perMillion(cpu.engineSeconds) },
       cpu_seconds_by_thread_name: cpu.byName,
       mean_rows_per_insert: meanRowsPerInsert ?? null,
       peak_rss_mb: peakRssMb,
