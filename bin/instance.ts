@@ -114,7 +114,7 @@ export class VigilInstance {
             lingerMs: kafka.linger,
             maxBatchBytes: kafka.batch_bytes,
             client: kafka.client,
-            producers: kafka.producers ?? (kafka.client === 'platformatic' ? 1 : 2),
+            producers: kafka.producers,
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
     this.bus = bus;
