@@ -21,12 +21,13 @@ interface BlockPlace {
  * column lists may differ: a row object carries the keys its mapper set); a batch takes only
  * parts of the kind it started with, and the caller starts another batch for the other kind.
  *
- * Encoded blocks are joined into one RowBinary payload (a lone block is sent as it is). With a
- * size hint (a Kafka batch, held in the processor's byte budget) they are copied into it as
- * they come, so each block's buffer is let go at once with its spare capacity (the transcoder's
- * writer grows by doubling); without one (small group-commit batches) they are joined once when
- * the insert is sent, which copies least. A range of rows is a slice of the payload (the
- * blocks' offsets say where each row starts), so isolating a refused row never re-encodes anything.
+ * With a size hint (a Kafka batch, held in the processor's byte budget) encoded blocks are
+ * copied into one RowBinary payload as they come, so each block's buffer is let go at once with
+ * its spare capacity (the transcoder's writer grows by doubling); without one (group-commit
+ * batches of the embedded path, whose blocks sit in the receiver's reused slabs) the blocks are
+ * handed to the store as they are (EncodedBlock.more), and joined only to insert a range of rows.
+ * A range of rows is a slice of the payload (the blocks' offsets say where each row starts), so
+ * isolating a refused row never re-encodes anything.
  */
 export class RowBatch {
   private readonly objects: object[] = [];
@@ -74,6 +75,11 @@ export class RowBatch {
   insert(store: Store, table: string, options?: InsertOptions, from = 0, to = this.rows): Promise<void> {
     if (this.places.length === 0) return store.insertRows(table, from === 0 && to === this.rows ? this.objects : this.objects.slice(from, to), options);
     if (!store.insertEncoded) throw new Error(`the ${store.kind} store cannot insert encoded rows`);
+    // The whole batch, blocks not joined yet: the store writes them one after the other.
+    if (this.pending.length > 0 && from === 0 && to === this.rows) {
+      const head = this.lone?.data ?? this.payload!.subarray(0, this.length - this.pendingBytes());
+      return store.insertEncoded(table, { columns: this.columns, data: head, more: this.pending.map((b) => b.data) }, options);
+    }
     if (this.pending.length > 0) this.joinPending();
     const data = this.lone?.data ?? this.payload!.subarray(0, this.length);
     return store.insertEncoded(table, { columns: this.columns, data: data.subarray(this.byteOffset(from), this.byteOffset(to)) }, options);
@@ -102,11 +108,15 @@ export class RowBatch {
     this.length += size;
   }
 
-  /** Joins the lone block and the pending ones into one payload of the exact size. */
+  private pendingBytes(): number {
+    let bytes = 0;
+    for (const block of this.pending) bytes += block.data.length;
+    return bytes;
+  }
+
+  /** Joins the lone block and the pending ones into one payload of the exact size (only to insert a range of rows). */
   private joinPending(): void {
-    let pendingBytes = 0;
-    for (const block of this.pending) pendingBytes += block.data.length;
-    const head = this.lone?.data ?? this.payload!.subarray(0, this.length - pendingBytes);
+    const head = this.lone?.data ?? this.payload!.subarray(0, this.length - this.pendingBytes());
     this.payload = Buffer.concat([head, ...this.pending.map((b) => b.data)], this.length);
     this.lone = undefined;
     this.pending = [];

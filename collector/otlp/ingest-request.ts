@@ -29,6 +29,11 @@ export interface IngestOptions {
   maxMessageBytes?: number;
   /** Embedded mode: transcode on these worker threads instead of the main thread (collector.otlp.transcode_workers). */
   transcodePool?: TranscodePool;
+  /**
+   * Embedded mode: the transcoded blocks are copied into this allocator's buffers (the
+   * receiver's slabs), which stay valid until the call's promise has settled, and no longer.
+   */
+  allocate?: (bytes: number) => Buffer;
 }
 
 export interface IngestResult {
@@ -118,7 +123,7 @@ async function ingestTranscoded<S extends Signal>(signal: S, body: Uint8Array, o
     body = pooled.body;
     transcoded = { tables: pooled.tables, records: pooled.records, rejected: tally };
   } else {
-    transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally, nowMs });
+    transcoded = transcodeRequest(signal, body, { ttlDays: options.ttlDays, tally, nowMs, allocate: options.allocate });
   }
   if (transcoded.tables.length > 0) {
     const rejected = transcoded.rejected.count > 0;
@@ -128,7 +133,13 @@ async function ingestTranscoded<S extends Signal>(signal: S, body: Uint8Array, o
       encoded: transcoded.tables,
       size: body.length,
       // Read only by a store without encoded inserts: the accepted records alone, as judged now.
-      bytes: () => (rejected ? encodeProtobuf(signal, acceptRequest(signal, decodeProtobuf(signal, body), { ttlDays: options.ttlDays, nowMs, mapRows: false }).request) : body),
+      // A body in the receiver's slabs is copied: the slab is reused once the request is answered.
+      bytes: () =>
+        rejected
+          ? encodeProtobuf(signal, acceptRequest(signal, decodeProtobuf(signal, body), { ttlDays: options.ttlDays, nowMs, mapRows: false }).request)
+          : options.allocate
+            ? Buffer.from(body)
+            : body,
       delivery: { refused: (count: number, detail: string) => tally.add('refused_by_store', detail, count) },
     };
     await selfMetrics.span('vigil.ingest', { 'vigil.signal': signal, 'vigil.receiver': options.receiver }, () => options.bus.publish(options.topic, [message]));

@@ -10,6 +10,7 @@ import { sendError, sendSuccess, type OtlpEncoding } from './otlp-response.ts';
 import { HttpError, readBody } from './read-body.ts';
 import { ByteBudget } from './byte-budget.ts';
 import { ingestProtobuf, ingestRequest } from './ingest-request.ts';
+import { SlabPool, type SlabLease } from './slab-pool.ts';
 import type { TranscodePool } from '../transcode-pool/index.ts';
 
 export interface OtlpReceiverOptions {
@@ -52,10 +53,18 @@ export class OtlpReceiver {
   private readonly authorizer: Authorizer;
   private readonly budget: ByteBudget;
   private lastLoggedReasons = '';
+  /**
+   * Embedded mode (in-process bus, transcoding on this thread): bodies and their RowBinary blocks
+   * go in reused slabs, held until the request is answered (slab-pool.ts says why).
+   */
+  private readonly slabs: SlabPool | undefined;
 
   constructor(private readonly options: OtlpReceiverOptions) {
     this.authorizer = options.auth?.authorizer ?? createAuthorizer([]);
     this.budget = new ByteBudget(options.maxInflightBytes ?? options.maxDecompressedBytes);
+    // Not with transcode workers (a body moved to a worker would take its whole slab along) nor
+    // over Kafka (the producer may hold the bytes past the answer).
+    this.slabs = options.bus.kind === 'in_process' && !options.transcodePool ? new SlabPool() : undefined;
   }
 
   async start(): Promise<void> {
@@ -100,6 +109,7 @@ export class OtlpReceiver {
     const contentType = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const encoding: OtlpEncoding = contentType === 'application/json' ? 'json' : 'protobuf';
     let reserved = 0;
+    let lease: SlabLease | undefined;
     try {
       const path = (req.url ?? '').split('?')[0]!;
       const signal = PATHS[path];
@@ -119,7 +129,8 @@ export class OtlpReceiver {
         reserved = declared;
       }
       const reserve = (bytes: number) => (Number.isFinite(declared) ? true : this.budget.tryReserve(bytes) && ((reserved += bytes), true));
-      const body = await readBody(req, { ...this.options, reserve });
+      lease = this.slabs?.lease();
+      const body = await readBody(req, { maxRequestBytes: this.options.maxRequestBytes, maxDecompressedBytes: this.options.maxDecompressedBytes, reserve, allocate: lease?.allocate });
       const options = {
         bus: this.options.bus,
         topic: this.options.topics[signal],
@@ -127,6 +138,7 @@ export class OtlpReceiver {
         ttlDays: this.options.ttlDays,
         maxMessageBytes: this.options.maxMessageBytes,
         transcodePool: this.options.transcodePool,
+        allocate: lease?.allocate,
       };
       const result =
         encoding === 'json' ? await ingestRequest(signal, decodeJson(signal, body.toString('utf8')), undefined, body.length, options) : await ingestProtobuf(signal, body, options);
@@ -137,6 +149,8 @@ export class OtlpReceiver {
       const refused = error instanceof HttpError && error.status === 503 ? this.overBudget() : error;
       this.fail(req, res, encoding, error instanceof RecordTooLargeError ? new HttpError(413, error.message) : refused);
     } finally {
+      // Answered (or failed): nothing reads the body or its blocks any more.
+      lease?.release();
       this.budget.release(reserved);
     }
   }

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -165,16 +165,22 @@ export class ChdbStore implements Store {
 
   /** Rows the transcoder encoded: the same FROM INFILE insert as insertRows, without encoding. */
   async insertEncoded(table: string, block: EncodedBlock, options: InsertOptions = {}): Promise<void> {
-    if (block.data.length === 0) return;
+    const parts = block.more?.length ? [block.data, ...block.more].filter((part) => part.length > 0) : block.data.length > 0 ? [block.data] : [];
+    if (parts.length === 0) return;
     for (const column of block.columns) {
       if (/[`\\]/.test(column)) throw new StoreError(`cannot insert into ${table}: invalid column name ${JSON.stringify(column)}`, false);
     }
-    await this.insertRowBinary(table, block.columns, block.data, options);
+    await this.insertRowBinary(table, block.columns, parts, options);
   }
 
-  private async insertRowBinary(table: string, columns: readonly string[], payload: Uint8Array, options: InsertOptions): Promise<void> {
+  private async insertRowBinary(table: string, columns: readonly string[], payload: Uint8Array | readonly Uint8Array[], options: InsertOptions): Promise<void> {
     const file = join(this.spoolDir, `vigil-${process.pid}-${++this.spoolSeq}.rowbinary`);
-    await writeFile(file, payload);
+    try {
+      await spool(file, payload);
+    } catch (err) {
+      await unlink(file).catch(() => {});
+      throw err;
+    }
     try {
       await this.wrap(this.live, (s) =>
         s.queryAsync(
@@ -317,6 +323,24 @@ export class ChdbStore implements Store {
   /** Runs a call on a lane and turns its failure into a StoreError (error-codes.ts). */
   private wrap<T>(lane: ChdbSessionLane, call: (session: ChdbSession) => Promise<T>, kind: StoreCallKind = 'write'): Promise<T> {
     return asStoreError(() => lane.run(call), (err) => (err as { clickhouseCode?: number }).clickhouseCode, cleanEngineMessage, kind);
+  }
+}
+
+/**
+ * Writes the insert's file: one writev of every part (one trip to the libuv pool, where
+ * fs.writeFile makes one per 512 KiB), and nothing joined first.
+ */
+async function spool(file: string, payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  const parts = payload instanceof Uint8Array ? [payload] : payload;
+  const handle = await open(file, 'w');
+  try {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    const { bytesWritten } = await handle.writev(parts as Uint8Array[]);
+    // libuv writes on until every byte is out; anything less is an error, not a short file.
+    if (bytesWritten !== total) throw new Error(`short write to ${file}: ${bytesWritten} of ${total} bytes`);
+  } finally {
+    await handle.close();
   }
 }
 

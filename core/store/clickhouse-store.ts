@@ -94,7 +94,8 @@ export class ClickHouseStore implements Store {
 
   /** Rows the transcoder encoded, sent as the body of `INSERT … FORMAT RowBinary` over HTTP. */
   async insertEncoded(table: string, block: EncodedBlock, options: InsertOptions = {}): Promise<void> {
-    if (block.data.length === 0) return;
+    const parts = [block.data, ...(block.more ?? [])].filter((part) => part.length > 0);
+    if (parts.length === 0) return;
     for (const column of block.columns) {
       if (/[`\\]/.test(column)) throw new StoreError(`cannot insert into ${table}: invalid column name ${JSON.stringify(column)}`, false);
     }
@@ -102,7 +103,7 @@ export class ClickHouseStore implements Store {
     await this.wrap(async () => {
       const result = await this.live.exec({
         query: `INSERT INTO \`${this.database}\`.\`${table}\` (${columns}) FORMAT RowBinary`,
-        values: Readable.from([Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength)]),
+        values: Readable.from(parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength))),
         clickhouse_settings: insertSettings(options) as ClickHouseSettings,
       });
       // The answer carries nothing; drain it so the connection goes back to the pool.

@@ -34,6 +34,11 @@ export interface InsertOptions {
 export interface EncodedBlock {
   columns: readonly string[];
   data: Uint8Array;
+  /**
+   * More rows for the same columns, after `data` in this order: a batch of blocks is inserted as
+   * the blocks are, never joined into one more buffer first.
+   */
+  more?: readonly Uint8Array[];
 }
 
 /**

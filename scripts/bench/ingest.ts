@@ -8,17 +8,19 @@
  *                          [--vigil-root DIR (run `vigil start` from another checkout, e.g. a worktree of main, to compare code)]
  *                          [--warmup W (records sent first and not measured, default 20000)]
  *                          [--transcode-workers N|auto (collector.otlp.transcode_workers; default: vigil's own)]
+ *                          [--vigil-log FILE (vigil's stdout lines, e.g. with VIGIL_CHILD_NODE_ARGS=--trace-gc, written to FILE)]
  *
  * Sends N OTLP log records (~400 B each, a handful of attributes) through `vigil start` and prints
  * ONE JSON object (one line): sustained records/s with C clients; vigil's CPU per million records
  * split into the JavaScript side and the embedded engine (by thread, see thread-cpu.ts); peak RSS;
- * p50/p99 request-to-queryable at half the sustained rate (a 200 means inserted, so queryable).
+ * peak anonymous RSS (RssAnon: the heap, arenas and buffers, without the ~217 MB of chDB's shared-library
+ * file pages that VmRSS counts), sampled every 50 ms; p50/p99 request-to-queryable at half the sustained rate (a 200 means inserted, so queryable).
  * The reference, in the same run: the engine alone inserting the same rows pre-encoded as
  * RowBinary (encoding before the clock), at 20,000 rows per insert (processor.batch.max_rows,
  * vigil's largest) and at vigil's own mean insert size in the run (at most 50 inserts of each).
  */
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +46,7 @@ const { values } = parseArgs({
     'max-delay': { type: 'string' },
     warmup: { type: 'string', default: '20000' },
     'transcode-workers': { type: 'string' },
+    'vigil-log': { type: 'string' },
   },
 });
 const total = Number(values.records);
@@ -97,6 +100,23 @@ const vigil = await startVigil(dir, {
   ...(values['max-delay'] ? { processor: { batch: { max_delay: values['max-delay'] } } } : {}),
 });
 const pid = vigil.child.pid!;
+// VmHWM is the kernel's peak of VmRSS; no peak of RssAnon is kept, so it is sampled.
+const memoryOf = () => {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
+  return { anon: kb('RssAnon') / 1024, file: kb('RssFile') / 1024 };
+};
+const idleMemory = memoryOf();
+let peakAnonMb = idleMemory.anon;
+let fileAtPeakAnonMb = idleMemory.file;
+const memorySampler = setInterval(() => {
+  try {
+    const m = memoryOf();
+    if (m.anon > peakAnonMb) [peakAnonMb, fileAtPeakAnonMb] = [m.anon, m.file];
+  } catch {
+    // vigil has exited
+  }
+}, 50);
 const grpc = protocol === 'grpc' ? grpcLogSender(String(vigil.logs.find((l) => l.msg === 'vigil started')?.otlpGrpc)) : undefined;
 const send = (body: Buffer) => (grpc ? grpc.send(body) : sendHttp(vigil.otlp, body));
 
@@ -146,6 +166,8 @@ latencies.sort((a, b) => a - b);
 
 grpc?.close();
 const peakRssMb = Math.round(procUsage(pid).peakRssMb);
+clearInterval(memorySampler);
+if (values['vigil-log']) writeFileSync(values['vigil-log'], vigil.logs.map((l) => (typeof l.raw === 'string' ? l.raw : JSON.stringify(l))).join('\n') + '\n');
 const [stored] = await vigil.query<{ n: string }>('SELECT count() AS n FROM otel_logs');
 await vigil.stop();
 rmSync(dir, { recursive: true, force: true });
@@ -181,6 +203,10 @@ process.stdout.write(
       cpu_seconds_by_thread_name: cpu.byName,
       mean_rows_per_insert: meanRowsPerInsert ?? null,
       peak_rss_mb: peakRssMb,
+      // RssAnon: what vigil allocated (V8 heap, buffers, the engine's arenas), without mapped files.
+      peak_anon_rss_mb: Math.round(peakAnonMb),
+      file_rss_at_peak_anon_mb: Math.round(fileAtPeakAnonMb),
+      idle_anon_rss_mb: Math.round(idleMemory.anon),
       latency_at_half_rate_ms: { p50: Math.round(percentile(latencies, 50)), p99, requests: latencies.length },
       // Phase 1 sends every record once; the latency phase resends the first requests.
       stored_exact: Number(stored!.n) === total + resent + warmupRecords,

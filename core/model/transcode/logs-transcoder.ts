@@ -69,7 +69,7 @@ export class LogsTranscoder {
         }
       }
     }
-    return { tables: out.rows > 0 ? [out.finish()] : [], records };
+    return { tables: out.rows > 0 ? [out.finish(ctx.allocate)] : [], records };
   }
 
   /** checkLogRecord's checks, in its order (value depth is left to the writer, which hands deep values to the reference). */

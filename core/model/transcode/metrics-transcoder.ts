@@ -89,7 +89,7 @@ export class MetricsTranscoder {
         }
       }
     }
-    return { tables: outputs.filter((o) => o.rows > 0).map((o) => o.finish()), records };
+    return { tables: outputs.filter((o) => o.rows > 0).map((o) => o.finish(ctx.allocate)), records };
   }
 
   private transcodeMetric(ctx: TranscodeContext, outputs: TableOutput[], common: Buffer, start: number, end: number, path: () => string): number {

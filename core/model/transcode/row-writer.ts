@@ -213,9 +213,9 @@ export class RowWriter extends BinaryWriter {
     this.offset += 4;
   }
 
-  /** The bytes written so far (a copy, so the writer can be reused). */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.offset);
+  /** The bytes written so far (a copy, so the writer can be reused), into `allocate`'s buffer if given. */
+  take(allocate?: (bytes: number) => Buffer): Buffer {
+    const out = allocate ? allocate(this.offset) : Buffer.allocUnsafe(this.offset);
     this.buf.copy(out, 0, 0, this.offset);
     return out;
   }

@@ -2,6 +2,9 @@ import { RowWriter } from './row-writer.ts';
 import { columnsOf } from './table-columns.ts';
 
 /** Rows of one table, pre-encoded: a batch can be cut at any row boundary. */
+/** Gives a buffer of exactly `bytes` bytes for a block's rows (its contents are overwritten). */
+export type Allocate = (bytes: number) => Buffer;
+
 export interface EncodedRows {
   table: string;
   /** The columns each row holds, in order (the INSERT's column list). */
@@ -60,12 +63,15 @@ export class TableOutput {
     this.offsets[this.rows++] = this.rowStart;
   }
 
-  /** The rows written since reset, copied out (the writer is reused). */
-  finish(): EncodedRows {
+  /**
+   * The rows written since reset, copied out (the writer is reused): into a fresh buffer, or
+   * into one `allocate` gives (the embedded receiver's slabs, reused across requests).
+   */
+  finish(allocate?: Allocate): EncodedRows {
     const offsets = new Uint32Array(this.rows + 1);
     offsets.set(this.offsets.subarray(0, this.rows));
     offsets[this.rows] = this.writer.offset;
-    const data = this.writer.take();
+    const data = this.writer.take(allocate);
     if (this.writer.buf.length > KEEP_BYTES) this.writer = new RowWriter(INITIAL_BYTES);
     if (this.offsets.length > KEEP_BYTES >> 6) this.offsets = new Uint32Array(256);
     return { table: this.table, columns: this.columns, data, offsets };

@@ -62,7 +62,7 @@ export class TracesTranscoder {
         }
       }
     }
-    return { tables: out.rows > 0 ? [out.finish()] : [], records };
+    return { tables: out.rows > 0 ? [out.finish(ctx.allocate)] : [], records };
   }
 
   private writeRow(ctx: TranscodeContext, w: RowWriter, resourceAndScope: RepeatedBlock): void {

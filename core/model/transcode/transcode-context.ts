@@ -4,6 +4,7 @@ import { MessageScan } from './message-scan.ts';
 import type { RecordLimits } from './record-limits.ts';
 import { RowWriter } from './row-writer.ts';
 import type { WireReader } from './wire-reader.ts';
+import type { Allocate } from './table-output.ts';
 
 /** What every signal's transcoder works with for one request. */
 export class TranscodeContext {
@@ -15,6 +16,8 @@ export class TranscodeContext {
 
   /** Rejected records in order; counted into the caller's tally only once the whole request is transcoded. */
   rejected: Problem[] = [];
+  /** Where the request's blocks are copied out to (default: a fresh buffer each). */
+  allocate: Allocate | undefined;
 
   constructor(
     readonly r: WireReader,
@@ -24,10 +27,11 @@ export class TranscodeContext {
   }
 
   /** Starts on the next request (the context and its scratch space are reused). */
-  reset(bytes: Buffer, limits: RecordLimits): void {
+  reset(bytes: Buffer, limits: RecordLimits, allocate?: Allocate): void {
     this.r.reset(bytes);
     this.limits = limits;
     this.rejected = [];
+    this.allocate = allocate;
   }
 
   reject(problem: Problem): void {

@@ -8,7 +8,7 @@ import { LogsTranscoder } from './logs-transcoder.ts';
 import { MetricsTranscoder } from './metrics-transcoder.ts';
 import { RecordLimits } from './record-limits.ts';
 import { TABLE_COLUMNS, columnsOf } from './table-columns.ts';
-import type { EncodedRows } from './table-output.ts';
+import type { Allocate, EncodedRows } from './table-output.ts';
 import { TracesTranscoder } from './traces-transcoder.ts';
 import { TranscodeContext } from './transcode-context.ts';
 import { WireReader } from './wire-reader.ts';
@@ -25,6 +25,16 @@ export interface TranscodedRequest {
    * requestToRows → RowBinaryEncoder), which then produced them.
    */
   path: 'transcoder' | 'reference';
+}
+
+export interface TranscodeOptions extends AcceptOptions {
+  /**
+   * Gives the buffer each table's block is copied into (default: a fresh one). The embedded
+   * receiver hands out pieces of reused slabs, so blocks that live until their insert is done
+   * are not a stream of new ArrayBuffers that survive into V8's old space (each one freed only
+   * by a full mark-compact). The reference path ignores it.
+   */
+  allocate?: Allocate;
 }
 
 interface SignalTranscoder {
@@ -53,11 +63,11 @@ function asBuffer(bytes: Uint8Array): Buffer {
  * acceptRequest and byte for byte the rows the reference path encodes. Malformed protobuf throws
  * MalformedOtlpError, as decodeProtobuf does.
  */
-export function transcodeRequest(signal: Signal, bytes: Uint8Array, options: AcceptOptions = {}): TranscodedRequest {
+export function transcodeRequest(signal: Signal, bytes: Uint8Array, options: TranscodeOptions = {}): TranscodedRequest {
   const buf = asBuffer(bytes);
   const limits = limitsAt(options.nowMs ?? Date.now(), options.ttlDays);
   const ctx = context;
-  ctx.reset(buf, new RecordLimits(limits.nowNanos, limits.oldestNanos));
+  ctx.reset(buf, new RecordLimits(limits.nowNanos, limits.oldestNanos), options.allocate);
   let result: { tables: EncodedRows[]; records: number };
   try {
     result = TRANSCODERS[signal].transcode(ctx);
