@@ -1,4 +1,5 @@
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { installSyncGzip } from './kafkajs-gzip.ts';
 import type { PartitionRecords } from './produce-batcher.ts';
 import type { RecordProducer } from './record-producer.ts';
 
@@ -7,6 +8,7 @@ export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;
 
   constructor(kafka: Kafka) {
+    installSyncGzip();
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
