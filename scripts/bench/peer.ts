@@ -3,6 +3,7 @@
  *                       [--clients 16] [--per-request 100] [--random-bodies] [--partitions 6]
  *                       [--kafka-client kafkajs|platformatic (vigil's producer; default vigil's own)]
  *                       [--producers N (vigil's bus.kafka.producers; default vigil's own)]
+ *                       [--gzip-level 1-9 (vigil's and otelcol's producer gzip level, not the baseline's; default each one's own)]
  *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
@@ -48,11 +49,13 @@ const { values } = parseArgs({
     'kafka-client': { type: 'string' },
     producers: { type: 'string' },
     'baseline-root': { type: 'string' },
+    'gzip-level': { type: 'string' },
   },
 });
 const records = Number(values.records);
 const runs = Number(values.runs);
 const partitions = Number(values.partitions);
+const gzipLevel = values['gzip-level'] ? Number(values['gzip-level']) : undefined;
 /**
  * Sent to each collector before the clock starts. 20,000 as in bench:ingest: with 2,000, vigil's
  * measured run still paid for lazy module loading and the JIT compiling its hot path (V8's
@@ -121,10 +124,10 @@ async function startGenerator(otlp: string, records: number) {
 }
 
 async function startCollector(side: Side, dir: string, brokers: string, topic: string) {
-  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic);
+  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic, gzipLevel);
   const config = {
     log_level: 'warn',
-    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}) } },
+    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}) } },
     collector: { hostmetrics: { enabled: false } },
   };
   return (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
@@ -229,6 +232,7 @@ process.stdout.write(
         clients: Number(values.clients),
         bodies: values['random-bodies'] ? 'random' : 'compressible',
         vigil_kafka_client: values['kafka-client'] ?? 'kafkajs (default)',
+        gzip_level: gzipLevel ?? 'each side\'s default (zlib 6, franz-go -1)',
         otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
         median: medians,
         ratio_vigil_over_otelcol: ratio,

@@ -7,8 +7,9 @@ import type { RecordProducer } from './record-producer.ts';
 export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka) {
-    installSyncGzip();
+  /** `gzipLevel`: bus.kafka.compression_level (default zlib's 6); one level per process (see kafkajs-gzip.ts). */
+  constructor(kafka: Kafka, gzipLevel?: number) {
+    installSyncGzip(gzipLevel);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
