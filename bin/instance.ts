@@ -115,6 +115,7 @@ export class VigilInstance {
             maxBatchBytes: kafka.batch_bytes,
             client: kafka.client,
             producers: kafka.producers,
+            compressionLevel: kafka.compression_level,
           })
         : new InProcessBus({ maxPendingBytes: config.bus.max_pending_bytes, retryAfterMs: config.collector.otlp.retry_after });
     this.bus = bus;

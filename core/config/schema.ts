@@ -165,6 +165,8 @@ export const busSchema = z
         producers: positiveInt.max(16).optional(),
         /** The producer's client library: kafkajs, or @platformatic/kafka. Consumers use kafkajs. */
         client: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
+        /** gzip level of the produce batches, 1 (fastest) to 9 (smallest); unset: zlib's default, 6. kafkajs producer only. */
+        compression_level: z.number().int().min(1, 'expected a gzip level from 1 to 9').max(9, 'expected a gzip level from 1 to 9').optional(),
         /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
         tls: kafkaTlsSchema.optional(),
         /** SASL authentication (over TLS unless the network is trusted). */
@@ -177,6 +179,9 @@ export const busSchema = z
   .superRefine((bus, ctx) => {
     if (bus.kind === 'kafka' && bus.kafka.brokers.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['kafka', 'brokers'], message: 'at least one broker is required when bus.kind is "kafka"' });
+    }
+    if (bus.kafka.compression_level !== undefined && bus.kafka.client === 'platformatic') {
+      ctx.addIssue({ code: 'custom', path: ['kafka', 'compression_level'], message: 'only the kafkajs producer takes a gzip level (@platformatic/kafka compresses at zlib\'s default)' });
     }
   });
 

@@ -3,6 +3,8 @@
  *                       [--clients 16] [--per-request 100] [--random-bodies] [--partitions 6]
  *                       [--kafka-client kafkajs|platformatic (vigil's producer; default vigil's own)]
  *                       [--producers N (vigil's bus.kafka.producers; default vigil's own)]
+ *                       [--gzip-level 1-9 (vigil's and otelcol's producer gzip level, not the baseline's; default each one's own)]
+ *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
  * the same load: OTLP/HTTP protobuf logs, `per-request` records of ~420 B per request from
@@ -17,7 +19,9 @@
  * Prints one JSON line per run, then a summary: medians of records/s, CPU-seconds per million
  * records for the collector (process and children) and for the broker's JVM (also less its idle
  * rate, measured for 3 s before each run, since slower runs are charged more of it), the collector's
- * peak RSS, and vigil/otelcol ratios. Without Go, or when the Collector does not build, it says
+ * peak RSS, and vigil/otelcol ratios. With --baseline-root, a third side runs the vigil of another
+ * checkout in the same alternation (with the same config), and vigil/baseline ratios are printed
+ * too: a change measured against its base in the same minutes. Without Go, or when the Collector does not build, it says
  * so and runs vigil alone.
  */
 import { spawn } from 'node:child_process';
@@ -44,11 +48,14 @@ const { values } = parseArgs({
     partitions: { type: 'string', default: '6' },
     'kafka-client': { type: 'string' },
     producers: { type: 'string' },
+    'baseline-root': { type: 'string' },
+    'gzip-level': { type: 'string' },
   },
 });
 const records = Number(values.records);
 const runs = Number(values.runs);
 const partitions = Number(values.partitions);
+const gzipLevel = values['gzip-level'] ? Number(values['gzip-level']) : undefined;
 /**
  * Sent to each collector before the clock starts. 20,000 as in bench:ingest: with 2,000, vigil's
  * measured run still paid for lazy module loading and the JIT compiling its hot path (V8's
@@ -59,7 +66,7 @@ const IDLE_SAMPLE_MS = 3000;
 const BROKER_WARMUP_RECORDS = 100_000;
 const GENERATOR = resolve(import.meta.dirname, 'peer/load-generator.ts');
 
-type Side = 'vigil' | 'otelcol';
+type Side = 'vigil' | 'otelcol' | 'baseline';
 interface RunResult {
   side: Side;
   run: number;
@@ -87,6 +94,10 @@ log('building the OpenTelemetry Collector (scripts/otelcol/build.sh)…');
 const otelcol = buildOtelcol();
 if ('unavailable' in otelcol) log(`no OpenTelemetry Collector to compare with (${otelcol.unavailable}): running vigil alone`);
 const sides: Side[] = 'binary' in otelcol ? ['vigil', 'otelcol'] : ['vigil'];
+// The other checkout's own process starter: its ROOT is where its bin/vigil.cjs is.
+const baselineRoot = values['baseline-root'] ? resolve(values['baseline-root']) : undefined;
+const startBaseline = baselineRoot ? ((await import(join(baselineRoot, 'test/support/vigil-process.ts'))) as { startVigil: typeof startVigil }).startVigil : undefined;
+if (startBaseline) sides.push('baseline');
 
 /** Starts the load generator; resolves once it has encoded everything and sent its warm-up. */
 async function startGenerator(otlp: string, records: number) {
@@ -113,13 +124,13 @@ async function startGenerator(otlp: string, records: number) {
 }
 
 async function startCollector(side: Side, dir: string, brokers: string, topic: string) {
-  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic);
+  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic, gzipLevel);
   const config = {
     log_level: 'warn',
-    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}) } },
+    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}) } },
     collector: { hostmetrics: { enabled: false } },
   };
-  return startVigil(join(dir, 'data'), config, 'collector');
+  return (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
 }
 
 async function runOnce(side: Side, run: number, records: number, brokers: string, brokerPid: number, logDir: string): Promise<RunResult> {
@@ -210,6 +221,7 @@ const medians = Object.fromEntries(
   }),
 ) as Record<Side, Record<(typeof METRICS)[number], number>>;
 const ratio = medians.otelcol ? Object.fromEntries(METRICS.map((k) => [k, round(medians.vigil[k] / medians.otelcol[k], 2)])) : undefined;
+const baselineRatio = medians.baseline ? Object.fromEntries(METRICS.map((k) => [k, round(medians.vigil[k] / medians.baseline[k], 2)])) : undefined;
 process.stdout.write(
   `${JSON.stringify(
     {
@@ -220,9 +232,11 @@ process.stdout.write(
         clients: Number(values.clients),
         bodies: values['random-bodies'] ? 'random' : 'compressible',
         vigil_kafka_client: values['kafka-client'] ?? 'kafkajs (default)',
+        gzip_level: gzipLevel ?? 'each side\'s default (zlib 6, franz-go -1)',
         otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
         median: medians,
         ratio_vigil_over_otelcol: ratio,
+        ...(baselineRoot ? { baseline_root: baselineRoot, ratio_vigil_over_baseline: baselineRatio } : {}),
         load_average: loadavg().map((n) => round(n, 2)),
       },
     },

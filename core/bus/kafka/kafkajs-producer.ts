@@ -1,4 +1,5 @@
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, type Message, type Producer } from 'kafkajs';
+import { installSyncGzip } from './kafkajs-gzip.ts';
 import type { PartitionRecords } from './produce-batcher.ts';
 import type { RecordProducer } from './record-producer.ts';
 
@@ -6,7 +7,9 @@ import type { RecordProducer } from './record-producer.ts';
 export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka) {
+  /** `gzipLevel`: bus.kafka.compression_level (default zlib's 6); one level per process (see kafkajs-gzip.ts). */
+  constructor(kafka: Kafka, gzipLevel?: number) {
+    installSyncGzip(gzipLevel);
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
@@ -24,11 +27,8 @@ export class KafkajsProducer implements RecordProducer {
 
   // kafkajs groups the messages by partition and leader: one produce request per broker.
   readonly send = async (topic: string, partitions: PartitionRecords[]): Promise<void> => {
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.GZIP,
-      messages: partitions.flatMap(({ partition, records }) => records.map((r) => ({ key: r.key, value: r.value, partition }))),
-    });
+    const messages: Message[] = [];
+    for (const { partition, records } of partitions) for (const r of records) messages.push({ key: r.key, value: r.value, partition });
+    await this.producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
   };
 }

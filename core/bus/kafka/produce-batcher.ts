@@ -69,7 +69,7 @@ export class ProduceBatcher {
     if (!queues) this.topics.set(topic, (queues = { partitions: new Map(), timer: false }));
     let queue = queues.partitions.get(partition);
     if (!queue) queues.partitions.set(partition, (queue = { partition, waiting: [], bytes: 0, inFlight: undefined }));
-    const done = new Promise<void>((resolve, reject) => queue.waiting.push({ ...record, resolve, reject }));
+    const done = new Promise<void>((resolve, reject) => queue.waiting.push({ key: record.key, value: record.value, resolve, reject }));
     queue.bytes += record.value.length;
     if (queue.inFlight) return done; // goes when the request in flight returns
     if (queue.bytes >= this.options.maxBatchBytes) this.flush(topic, queues);
@@ -109,7 +109,8 @@ export class ProduceBatcher {
       carried.push({ queue, batch: queue.waiting.splice(0, count) });
     }
     if (carried.length === 0) return;
-    const request = carried.map(({ queue, batch }) => ({ partition: queue.partition, records: batch.map(({ key, value }) => ({ key, value })) }));
+    // The waiting entries are the records (they only add their callbacks): no copies per record.
+    const request: PartitionRecords[] = carried.map(({ queue, batch }) => ({ partition: queue.partition, records: batch }));
     const inFlight = (async () => this.options.send(topic, request))()
       .then(
         () => carried.forEach(({ batch }) => batch.forEach((r) => r.resolve())),

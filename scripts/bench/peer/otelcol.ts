@@ -24,7 +24,7 @@ export function buildOtelcol(): { binary: string } | { unavailable: string } {
  * and no sending queue, so the receiver answers only after the produce request was acknowledged.
  * acks=all and gzip as vigil's producer; the record key is the resource's hash as vigil's is.
  */
-export function otelcolConfig(options: { httpPort: number; metricsPort: number; brokers: string; topic: string }): Record<string, unknown> {
+export function otelcolConfig(options: { httpPort: number; metricsPort: number; brokers: string; topic: string; gzipLevel?: number }): Record<string, unknown> {
   return {
     receivers: { otlp: { protocols: { http: { endpoint: `127.0.0.1:${options.httpPort}` } } } },
     exporters: {
@@ -33,7 +33,8 @@ export function otelcolConfig(options: { httpPort: number; metricsPort: number; 
         client_id: 'bench-peer-otelcol',
         logs: { topic: options.topic, encoding: 'otlp_proto' },
         partition_logs_by_resource_attributes: true,
-        producer: { required_acks: 'all', compression: 'gzip', allow_auto_topic_creation: false },
+        // compression_params.level: franz-go's gzip level (default -1, its own default) when bench:peer sets one for both sides.
+        producer: { required_acks: 'all', compression: 'gzip', ...(options.gzipLevel ? { compression_params: { level: options.gzipLevel } } : {}), allow_auto_topic_creation: false },
         sending_queue: { enabled: false },
       },
     },
@@ -55,10 +56,10 @@ export interface OtelcolProcess {
 }
 
 /** Starts the collector and resolves once its OTLP/HTTP endpoint answers (receivers start after exporters). */
-export async function startOtelcol(binary: string, dir: string, brokers: string, topic: string): Promise<OtelcolProcess> {
+export async function startOtelcol(binary: string, dir: string, brokers: string, topic: string, gzipLevel?: number): Promise<OtelcolProcess> {
   const httpPort = await freePort();
   const configFile = join(dir, 'otelcol.yaml');
-  writeFileSync(configFile, stringify(otelcolConfig({ httpPort, metricsPort: await freePort(), brokers, topic })));
+  writeFileSync(configFile, stringify(otelcolConfig({ httpPort, metricsPort: await freePort(), brokers, topic, gzipLevel })));
   const child = spawn(binary, ['--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d).slice(-4000)));
