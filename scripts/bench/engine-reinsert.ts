@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/config/index.ts';
 import { ChdbStore, migrate, schemaOptions } from '../../core/store/index.ts';
+import { insertSettingsClause } from '../../core/store/insert-settings.ts';
 
 export interface EngineReinsert {
   rows: number;
@@ -21,7 +22,11 @@ export interface EngineReinsert {
   cpuSeconds: number;
 }
 
-export async function engineReinsert(dataDir: string, config: unknown, table: string, chunkRows = 50_000): Promise<EngineReinsert> {
+/**
+ * `dedupTokens`: each insert carries a token of its own (as the processor's Kafka batches do),
+ * with the settings ChdbStore sends, so the cost of the token is measured apart.
+ */
+export async function engineReinsert(dataDir: string, config: unknown, table: string, chunkRows = 50_000, dedupTokens = false): Promise<EngineReinsert> {
   const spool = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'vigil-reinsert-'));
   try {
     const source = new ChdbStore({ path: dataDir });
@@ -40,7 +45,7 @@ export async function engineReinsert(dataDir: string, config: unknown, table: st
 
 // As a child process: migrate a fresh directory, insert every spooled file, report time and CPU.
 if (process.argv[1] === import.meta.filename) {
-  const [spool, table, configJson] = process.argv.slice(2) as [string, string, string];
+  const [spool, table, configJson, tokens] = process.argv.slice(2) as [string, string, string, string];
   const parsed = parseConfig(JSON.parse(configJson));
   if (!parsed.ok) throw new Error(`bad config: ${JSON.stringify(parsed.problems)}`);
   const dir = mkdtempSync(join(tmpdir(), 'vigil-engine-'));
@@ -50,7 +55,10 @@ if (process.argv[1] === import.meta.filename) {
   const files = readdirSync(spool).sort();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  for (const file of files) await store.exec(`INSERT INTO ${table} FROM INFILE '${join(spool, file)}' FORMAT RowBinary`);
+  for (const file of files) {
+    const settings = tokens === 'tokens' ? ` SETTINGS ${insertSettingsClause({ dedupToken: `reinsert/${file}` })}` : '';
+    await store.exec(`INSERT INTO ${table} FROM INFILE '${join(spool, file)}'${settings} FORMAT RowBinary`);
+  }
   const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await store.shutdown();

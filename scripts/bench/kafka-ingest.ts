@@ -2,6 +2,7 @@
  * npm run bench:kafka -- [--leg collector|processor|both] [--seconds S] [--clients C]
  *                         [--per-request N] [--processor-records M] [--kafka-client kafkajs|platformatic]
  *                         [--max-bytes-in-flight B] [--fetch-bytes-per-partition F]
+ *                         [--max-batch-messages N] [--vigil-root DIR]
  *
  * The distributed path in two legs, measured apart against one real Kafka broker:
  * - collector leg: OTLP/HTTP protobuf logs (N records of ~400 B per request, C clients) →
@@ -11,21 +12,29 @@
  *   drained by `vigil processor` into chDB; in the same run the engine inserts the same rows
  *   pre-encoded (RowBinary from tmpfs, no JS work on the clock), as the ceiling. The drain is
  *   timed from the processor's start (its startup included) and, apart, from its first stored
- *   row; the processor's in-flight bytes (processor.max_bytes_in_flight) come from its stop log.
+ *   row; the processor's in-flight bytes (processor.max_bytes_in_flight) and its inserts come
+ *   from its stop log. The engine runs twice: at 50,000 rows per insert and at the processor's
+ *   own mean insert size. `ratio_to_engine` divides the whole drain's rate (startup included) by
+ *   the engine's; `ratio_to_engine_after_first_row` divides the steady-state rate (from the
+ *   first stored row on: no module loading, no group join) by it.
+ *   `--vigil-root` runs the processor (and the collector filling the backlog) from another
+ *   checkout, e.g. /work/main, with this client, for before/after runs.
  * Prints JSON: records/s, CPU-s per million records for vigil and for the broker's JVM (from
  * /proc/<pid>/stat), peak RSS, and the load average at the start and end of each phase
  * (figures taken under contention are upper bounds on cost).
  */
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startKafka } from '../kafka/broker.ts';
-import { startVigil, tempDir, type VigilProcess } from '../../test/support/vigil-process.ts';
+import { execFileSync } from 'node:child_process';
+import type { VigilProcess } from '../../test/support/vigil-process.ts';
 import { httpLogLoad } from './http-log-load.ts';
 import { encodedLogRequests } from './log-request.ts';
 import { procUsage } from './proc-usage.ts';
 import { engineReinsert } from './engine-reinsert.ts';
+import { threadCpu, threadCpuSince, type ThreadCpu } from './thread-cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +47,13 @@ const { values } = parseArgs({
     bodies: { type: 'string', default: 'compressible,random' },
     'max-bytes-in-flight': { type: 'string' },
     'fetch-bytes-per-partition': { type: 'string' },
+    'max-batch-messages': { type: 'string' },
+    'vigil-root': { type: 'string' },
   },
 });
+const vigilRoot = resolve(values['vigil-root'] ?? resolve(import.meta.dirname, '../..'));
+const { startVigil, tempDir } = (await import(`${vigilRoot}/test/support/vigil-process.ts`)) as typeof import('../../test/support/vigil-process.ts');
+const commit = execFileSync('git', ['-C', vigilRoot, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
 const seconds = Number(values.seconds);
 const clients = Number(values.clients);
 const perRequest = Number(values['per-request']);
@@ -60,6 +74,7 @@ const kafkaConfig = (logsTopic: string) => ({
       topics: { logs: logsTopic },
       ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}),
       ...(values['fetch-bytes-per-partition'] ? { fetch_bytes_per_partition: Number(values['fetch-bytes-per-partition']) } : {}),
+      ...(values['max-batch-messages'] ? { max_batch_messages: Number(values['max-batch-messages']) } : {}),
     },
   },
   ...(values['max-bytes-in-flight'] ? { processor: { max_bytes_in_flight: Number(values['max-bytes-in-flight']) } } : {}),
@@ -68,7 +83,7 @@ const kafkaConfig = (logsTopic: string) => ({
 });
 const dirs: string[] = [];
 const perMillion = (cpuSeconds: number, records: number) => Number(((cpuSeconds / records) * 1e6).toFixed(2));
-const result: Record<string, unknown> = { clients, records_per_request: perRequest, kafka_client: values['kafka-client'] ?? 'default' };
+const result: Record<string, unknown> = { vigil: `${vigilRoot} @ ${commit}`, clients, records_per_request: perRequest, kafka_client: values['kafka-client'] ?? 'default' };
 
 try {
   if (values.leg !== 'processor') {
@@ -124,27 +139,48 @@ try {
     const drainSeconds = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     const vigilCpu = procUsage(processor.child.pid!).cpuSeconds;
+    const split = threadCpuSince(firstRow.threads, threadCpu(processor.child.pid!));
     const brokerCpu = procUsage(brokerPid).cpuSeconds - brokerBefore.cpuSeconds;
     const loadAfter = load();
     await processor.stop();
-    const inFlight = processor.logs.find((l) => l.msg === 'processor stopped')?.inFlight as { peakBytes: number; limitBytes: number; waits: number; overruns: number } | undefined;
+    const stopped = processor.logs.find((l) => l.msg === 'processor stopped');
+    const inFlight = stopped?.inFlight as { peakBytes: number; limitBytes: number; waits: number; overruns: number } | undefined;
+    const inserts = (stopped?.tables as Record<string, { insertedRows: number; inserts: number }> | undefined)?.otel_logs;
+    const meanRowsPerInsert = inserts && inserts.inserts > 0 ? Math.round(inserts.insertedRows / inserts.inserts) : undefined;
     const engine = await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs');
+    const engineSame = meanRowsPerInsert ? await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs', meanRowsPerInsert) : undefined;
+    // The same, each insert with a dedup token as the processor's: what the token costs the engine.
+    const engineSameTokens = meanRowsPerInsert ? await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs', meanRowsPerInsert, true) : undefined;
     const rate = processorRecords / drainSeconds;
+    const steadyRate = (processorRecords - firstRow.rows) / (drainSeconds - (firstRow.at - t0) / 1000);
+    const engineRate = engine.rows / engine.seconds;
     result.processor_leg = {
       records: processorRecords,
       records_per_second: Math.round(rate),
       seconds_to_first_row: Number(((firstRow.at - t0) / 1000).toFixed(2)),
-      records_per_second_after_first_row: Math.round((processorRecords - firstRow.rows) / (drainSeconds - (firstRow.at - t0) / 1000)),
+      records_per_second_after_first_row: Math.round(steadyRate),
+      drain_seconds: Number(drainSeconds.toFixed(2)),
+      inserts: inserts?.inserts,
+      mean_rows_per_insert: meanRowsPerInsert,
       cpu_seconds_per_million: {
         vigil_including_startup: perMillion(vigilCpu, processorRecords),
         vigil_after_first_row: perMillion(vigilCpu - firstRow.cpuSeconds, processorRecords - firstRow.rows),
+        // Of vigil_after_first_row, by thread (thread-cpu.ts): JavaScript (main thread alone) and the embedded engine.
+        vigil_after_first_row_js: perMillion(split.jsSeconds, processorRecords - firstRow.rows),
+        vigil_after_first_row_js_main_thread: perMillion(split.jsMainSeconds, processorRecords - firstRow.rows),
+        vigil_after_first_row_engine: perMillion(split.engineSeconds, processorRecords - firstRow.rows),
         broker: perMillion(brokerCpu, processorRecords),
       },
       vigil_peak_rss_mb: Math.round(peakRssMb),
       vigil_peak_rss_until_first_row_mb: Math.round(firstRow.rssMb),
       in_flight: inFlight && { peak_mb: Number((inFlight.peakBytes / 2 ** 20).toFixed(1)), limit_mb: Number((inFlight.limitBytes / 2 ** 20).toFixed(1)), waits: inFlight.waits, overruns: inFlight.overruns },
-      engine_pre_encoded: { rows: engine.rows, rows_per_second: Math.round(engine.rows / engine.seconds), cpu_seconds_per_million: perMillion(engine.cpuSeconds, engine.rows) },
-      ratio_to_engine: Number((rate / (engine.rows / engine.seconds)).toFixed(2)),
+      engine_pre_encoded: { rows: engine.rows, rows_per_insert: 50_000, rows_per_second: Math.round(engineRate), cpu_seconds_per_million: perMillion(engine.cpuSeconds, engine.rows) },
+      engine_pre_encoded_same_insert_size: engineSame && { rows_per_insert: meanRowsPerInsert, rows_per_second: Math.round(engineSame.rows / engineSame.seconds), cpu_seconds_per_million: perMillion(engineSame.cpuSeconds, engineSame.rows) },
+      engine_pre_encoded_same_insert_size_with_tokens: engineSameTokens && { rows_per_second: Math.round(engineSameTokens.rows / engineSameTokens.seconds), cpu_seconds_per_million: perMillion(engineSameTokens.cpuSeconds, engineSameTokens.rows) },
+      // Whole drain (processor startup and group join included) against the engine at 50,000 rows/insert.
+      ratio_to_engine: Number((rate / engineRate).toFixed(2)),
+      // Steady state (from the first stored row) against the same engine figure.
+      ratio_to_engine_after_first_row: Number((steadyRate / engineRate).toFixed(2)),
       load_average: { before: loadBefore, after: loadAfter },
     };
   }
@@ -155,14 +191,14 @@ try {
 process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 
 /** Waits for n rows; tells when the first rows showed up, how many, and the CPU and RSS then. */
-async function waitForRows(p: VigilProcess, n: number): Promise<{ at: number; rows: number; cpuSeconds: number; rssMb: number }> {
-  let first: { at: number; rows: number; cpuSeconds: number; rssMb: number } | undefined;
+async function waitForRows(p: VigilProcess, n: number): Promise<{ at: number; rows: number; cpuSeconds: number; rssMb: number; threads: ThreadCpu }> {
+  let first: { at: number; rows: number; cpuSeconds: number; rssMb: number; threads: ThreadCpu } | undefined;
   for (;;) {
     const [row] = await p.query<{ n: string }>('SELECT count() AS n FROM otel_logs').catch(() => [{ n: '0' }]);
     const rows = Number(row!.n);
     if (rows > 0 && !first) {
       const usage = procUsage(p.child.pid!);
-      first = { at: performance.now(), rows, cpuSeconds: usage.cpuSeconds, rssMb: usage.peakRssMb };
+      first = { at: performance.now(), rows, cpuSeconds: usage.cpuSeconds, rssMb: usage.peakRssMb, threads: threadCpu(p.child.pid!) };
     }
     if (rows >= n) return first!;
     await new Promise((r) => setTimeout(r, 200));
