@@ -5,7 +5,7 @@ import { credentials, makeGenericClientConstructor, Metadata, status as Status, 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../core/bus/index.ts';
 import { encodeProtobuf, type Signal } from '../core/model/index.ts';
-import { ChdbStore, migrate } from '../core/store/index.ts';
+import { ChdbStore } from '../core/store/index.ts';
 import { silentLogger } from '../core/telemetry/index.ts';
 import { OtlpReceiver } from '../collector/otlp/index.ts';
 import { OtlpGrpcReceiver } from '../collector/otlp-grpc/index.ts';
@@ -13,6 +13,7 @@ import { exportServiceDefinition } from '../collector/otlp-grpc/service-definiti
 import { TranscodePool } from '../collector/transcode-pool/index.ts';
 import { Processor } from '../processor/index.ts';
 import { startVigil, tempDir } from './support/vigil-process.ts';
+import { embeddedPipeline } from './support/embedded-pipeline.ts';
 
 // Requests through the transcode workers against the same requests transcoded on the main
 // thread, on real receivers (HTTP and gRPC), the in-process bus, the processor and chDB: the
@@ -95,22 +96,11 @@ const rows = (table: string, path: string) =>
   );
 const countBody = async (text: string) => Number((await store.query<{ n: string }>(`SELECT count() AS n FROM otel_logs WHERE Body = {b:String}`, { b: text }))[0]!.n);
 
-beforeAll(async () => {
-  await store.start();
-  await migrate(store, { database: 'default', ttlDays: 30 });
-  await bus.start();
-  await processor.start();
-  await pool.start();
-  for (const r of [receivers.http.pooled, receivers.http.inline, receivers.grpc.pooled, receivers.grpc.inline]) await r.start();
-}, 60_000);
+const pipeline = embeddedPipeline({ dir, store, schemaStore: store, parts: [bus, processor, pool, receivers.http.pooled, receivers.http.inline, receivers.grpc.pooled, receivers.grpc.inline] });
+beforeAll(() => pipeline.start(), 60_000);
 afterAll(async () => {
   for (const c of clients) c.close();
-  for (const r of [receivers.http.pooled, receivers.http.inline, receivers.grpc.pooled, receivers.grpc.inline]) await r.shutdown();
-  await pool.shutdown();
-  await processor.shutdown();
-  await bus.shutdown();
-  await store.shutdown();
-  rmSync(dir, { recursive: true, force: true });
+  await pipeline.stop();
 });
 
 describe('OTLP through transcode workers (real receivers, real chDB)', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, makeGenericClientConstructor, Metadata, status as Status, type Client, type ServiceError } from '@grpc/grpc-js';
@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthorizer } from '../../core/auth/index.ts';
 import { InProcessBus } from '../../core/bus/index.ts';
 import { encodeProtobuf, type Signal } from '../../core/model/index.ts';
-import { ChdbStore, migrate, StoreError, type EncodedBlock, type Store } from '../../core/store/index.ts';
+import { ChdbStore, StoreError, type EncodedBlock, type Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { Processor } from '../../processor/index.ts';
 import { retryDelayMs } from './grpc-status.ts';
 import { OtlpGrpcReceiver } from './otlp-grpc-receiver.ts';
 import { exportServiceDefinition } from './service-definition.ts';
+import { embeddedPipeline } from '../../test/support/embedded-pipeline.ts';
 
 const topics = { logs: 'otlp_logs', metrics: 'otlp_metrics', traces: 'otlp_spans' };
 const dir = mkdtempSync(join(tmpdir(), 'vigil-otlp-grpc-'));
@@ -78,22 +79,11 @@ const countBody = async (body: string) => {
   return Number(row!.n);
 };
 
-beforeAll(async () => {
-  await store.start();
-  await migrate(store, { database: 'default', ttlDays: 30 });
-  await bus.start();
-  await processor.start();
-  await receiver.start();
-  await secured.start();
-}, 60_000);
+const pipeline = embeddedPipeline({ dir, store, schemaStore: store, parts: [bus, processor, receiver, secured] });
+beforeAll(() => pipeline.start(), 60_000);
 afterAll(async () => {
   for (const c of clients) c.close();
-  await receiver.shutdown();
-  await secured.shutdown();
-  await processor.shutdown();
-  await bus.shutdown();
-  await store.shutdown();
-  rmSync(dir, { recursive: true, force: true });
+  await pipeline.stop();
 });
 
 describe('OTLP/gRPC receiver', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +6,11 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../core/bus/index.ts';
 import { encodeProtobuf } from '../../core/model/index.ts';
-import { ChdbStore, migrate } from '../../core/store/index.ts';
+import { ChdbStore } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { Processor } from '../../processor/index.ts';
 import { OtlpReceiver } from './otlp-receiver.ts';
+import { embeddedPipeline } from '../../test/support/embedded-pipeline.ts';
 
 // Embedded mode as `vigil start` runs it: the real engine with encoded inserts, so bodies and
 // their RowBinary blocks live in the receiver's reused slabs (slab-pool.ts) and group-commit
@@ -78,20 +79,9 @@ async function send(id: number, records: number): Promise<number> {
   return r.status;
 }
 
-beforeAll(async () => {
-  await store.start();
-  await migrate(store, { database: 'default', ttlDays: 30 });
-  await bus.start();
-  await processor.start();
-  await receiver.start();
-});
-afterAll(async () => {
-  await receiver.shutdown();
-  await processor.shutdown();
-  await bus.shutdown();
-  await store.shutdown();
-  rmSync(dir, { recursive: true, force: true });
-});
+const pipeline = embeddedPipeline({ dir, store, schemaStore: store, parts: [bus, processor, receiver] });
+beforeAll(() => pipeline.start());
+afterAll(() => pipeline.stop());
 
 describe('embedded receiver with slabs', () => {
   it('stores every record of many concurrent requests exactly once, byte for byte', async () => {

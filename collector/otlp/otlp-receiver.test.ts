@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../core/bus/index.ts';
 import { encodeProtobuf } from '../../core/model/index.ts';
-import { ChdbStore, migrate, type Store } from '../../core/store/index.ts';
+import { ChdbStore, type Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { Processor } from '../../processor/index.ts';
 import { OtlpReceiver } from './otlp-receiver.ts';
+import { embeddedPipeline } from '../../test/support/embedded-pipeline.ts';
 
 const topics = { logs: 'otlp_logs', metrics: 'otlp_metrics', traces: 'otlp_spans' };
 const dir = mkdtempSync(join(tmpdir(), 'vigil-otlp-'));
@@ -61,20 +62,9 @@ const countBody = async (body: string) => {
   return Number(row!.n);
 };
 
-beforeAll(async () => {
-  await store.start();
-  await migrate(chdb, { database: 'default', ttlDays: 30 });
-  await bus.start();
-  await processor.start();
-  await receiver.start();
-});
-afterAll(async () => {
-  await receiver.shutdown();
-  await processor.shutdown();
-  await bus.shutdown();
-  await store.shutdown();
-  rmSync(dir, { recursive: true, force: true });
-});
+const pipeline = embeddedPipeline({ dir, store: store, schemaStore: chdb, parts: [bus, processor, receiver] });
+beforeAll(() => pipeline.start());
+afterAll(() => pipeline.stop());
 
 describe('OTLP/HTTP receiver', () => {
   it('stores protobuf, JSON and gzipped requests before answering 200', async () => {

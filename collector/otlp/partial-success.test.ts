@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus } from '../../core/bus/index.ts';
 import { encodeProtobuf } from '../../core/model/index.ts';
-import { ChdbStore, migrate, StoreError, type Store } from '../../core/store/index.ts';
+import { ChdbStore, StoreError, type Store } from '../../core/store/index.ts';
 import { silentLogger } from '../../core/telemetry/index.ts';
 import { Processor } from '../../processor/index.ts';
 import { OtlpReceiver } from './otlp-receiver.ts';
+import { embeddedPipeline } from '../../test/support/embedded-pipeline.ts';
 
 // Partial success end to end on the real engine: the receiver, the in-process bus, the processor
 // and chDB. Each case asserts what a client cares about: its answer, and the rows in SQL.
@@ -72,20 +73,9 @@ const count = async (prefix: string) => {
   return Number(row!.n);
 };
 
-beforeAll(async () => {
-  await store.start();
-  await migrate(chdb, { database: 'default', ttlDays: 30 });
-  await bus.start();
-  await processor.start();
-  await receiver.start();
-});
-afterAll(async () => {
-  await receiver.shutdown();
-  await processor.shutdown();
-  await bus.shutdown();
-  await store.shutdown();
-  rmSync(dir, { recursive: true, force: true });
-});
+const pipeline = embeddedPipeline({ dir, store: store, schemaStore: chdb, parts: [bus, processor, receiver] });
+beforeAll(() => pipeline.start());
+afterAll(() => pipeline.stop());
 
 describe('OTLP partial success', () => {
   it('JSON: a record past 2262 is rejected and reported; its neighbours are stored', async () => {
