@@ -3,7 +3,7 @@ import { InProcessBus, type Bus } from '../core/bus/index.ts';
 import type { VigilConfig } from '../core/config/index.ts';
 import { decodeProtobuf, requestToRows } from '../core/model/index.ts';
 import type { Store } from '../core/store/index.ts';
-import { selfMetrics, startSelfTelemetry, type Logger, type SelfSink, type SelfTelemetry } from '../core/telemetry/index.ts';
+import { selfMetrics, startSelfTelemetry, type Logger, type ProcessorCounts, type SelfSink, type SelfTelemetry } from '../core/telemetry/index.ts';
 
 /** What of a running instance its self-telemetry reads; getters, since some parts start later. */
 export interface TelemetrySources {
@@ -11,7 +11,7 @@ export interface TelemetrySources {
   store?: Store;
   otlpPorts: () => number[];
   receivers: Array<[name: string, stats: () => { accepted: number } & Record<string, number>]>;
-  processorStats?: () => { malformed: number; tables: Record<string, { insertedRows: number; failedRows: number }> };
+  processorStats?: () => ProcessorCounts;
   firingAlerts: () => number | undefined;
   roles: string;
 }

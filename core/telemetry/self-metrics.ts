@@ -17,6 +17,8 @@ export type ReceiverCounts = Readonly<Record<string, number>> & { readonly accep
 export interface ProcessorCounts {
   malformed: number;
   tables: Record<string, { insertedRows: number; failedRows: number }>;
+  /** processor.max_bytes_in_flight: bytes held now, the limit, batches that waited for room, batches larger than the limit. */
+  inFlight?: { bytes: number; limitBytes: number; waits: number; overruns: number };
 }
 
 export type Outcome = 'ok' | 'failed';
@@ -161,6 +163,15 @@ export class SelfMetrics {
     );
     const rows = m.createObservableCounter('vigil.processor.rows', { description: 'Rows inserted or failed, by table', unit: '{row}' });
     const malformed = m.createObservableCounter('vigil.processor.malformed', { description: 'Bus messages that could not be decoded', unit: '{message}' });
+    // The byte budget of consumed-but-not-stored Kafka batches: how close the processor runs to
+    // it, how often the consumer paused for room, and batches let through although larger.
+    const inFlight = m.createObservableGauge('vigil.processor.in_flight_bytes', { description: 'Bytes of consumed batches not yet stored (processor.max_bytes_in_flight)', unit: 'By' });
+    const inFlightLimit = m.createObservableGauge('vigil.processor.in_flight_limit_bytes', { description: 'processor.max_bytes_in_flight', unit: 'By' });
+    const inFlightWaits = m.createObservableCounter('vigil.processor.in_flight_waits', { description: 'Batches that waited for room in processor.max_bytes_in_flight', unit: '{batch}' });
+    const inFlightOverruns = m.createObservableCounter('vigil.processor.in_flight_overruns', {
+      description: 'Batches larger than processor.max_bytes_in_flight, stored alone',
+      unit: '{batch}',
+    });
     m.addBatchObservableCallback(
       (result) => {
         for (const read of this.processors) {
@@ -170,9 +181,15 @@ export class SelfMetrics {
             result.observe(rows, t.insertedRows, { table, outcome: 'ok' });
             result.observe(rows, t.failedRows, { table, outcome: 'failed' });
           }
+          if (counts.inFlight) {
+            result.observe(inFlight, counts.inFlight.bytes);
+            result.observe(inFlightLimit, counts.inFlight.limitBytes);
+            result.observe(inFlightWaits, counts.inFlight.waits);
+            result.observe(inFlightOverruns, counts.inFlight.overruns);
+          }
         }
       },
-      [rows, malformed],
+      [rows, malformed, inFlight, inFlightLimit, inFlightWaits, inFlightOverruns],
     );
     m.createObservableGauge('vigil.bus.pending_bytes', { description: 'Bytes accepted but not yet stored (in-process bus)', unit: 'By' }).addCallback((r) =>
       this.observe(r, 'bus.pending_bytes'),
