@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,5 +177,44 @@ describe('identical batches without a token', () => {
     await store2.insertRows('otel_logs', rows);
     const [row] = await store2.query<{ n: string }>("SELECT count() AS n FROM otel_logs WHERE Body = 'twin'");
     expect(Number(row!.n)).toBe(2);
+  });
+});
+
+describe('insert spool files', () => {
+  it('never write through a file planted at a spool name, and the insert goes on under a new name', async () => {
+    await migrate(store, options, migrations);
+    const spoolDir = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    const target = join(dir, 'victim.txt');
+    writeFileSync(target, 'untouched');
+    // Symlinks at the next spool names of this process (vigil-<pid>-<n>.rowbinary).
+    const planted: string[] = [];
+    for (let n = 1; n <= 400; n++) {
+      const path = join(spoolDir, `vigil-${process.pid}-${n}.rowbinary`);
+      if (existsSync(path)) continue;
+      symlinkSync(target, path);
+      planted.push(path);
+    }
+    try {
+      let error: unknown;
+      for (let attempt = 0; attempt < 500; attempt++) {
+        try {
+          await store.insertRows('otel_logs', [logRow('spool-planted')]);
+          error = undefined;
+          break;
+        } catch (err) {
+          error = err;
+          // Each refusal is a retryable store error naming the file; the caller's retry moves on.
+          expect(err).toMatchObject({ name: 'StoreError', retryable: true, message: expect.stringContaining('spool file') });
+        }
+      }
+      expect(error).toBeUndefined();
+      expect(readFileSync(target, 'utf8')).toBe('untouched');
+      // The planted links were left alone, not removed as if they were vigil's.
+      expect(planted.filter((p) => !lstatSync(p, { throwIfNoEntry: false })?.isSymbolicLink())).toEqual([]);
+      const [row] = await store.query<{ n: string }>("SELECT count() AS n FROM otel_logs WHERE Body = 'spool-planted'");
+      expect(Number(row!.n)).toBe(1);
+    } finally {
+      for (const p of planted) unlinkSync(p);
+    }
   });
 });

@@ -178,8 +178,10 @@ export class ChdbStore implements Store {
     try {
       await spool(file, payload);
     } catch (err) {
-      await unlink(file).catch(() => {});
-      throw err;
+      // A file that was there already is not ours to remove (see spool()).
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await unlink(file).catch(() => {});
+      // Retryable: the next attempt spools to a new name (tmpfs full may pass, too).
+      throw new StoreError(`cannot write the insert's spool file ${file}: ${(err as Error).message}`, true, undefined, { cause: err });
     }
     try {
       await this.wrap(this.live, (s) =>
@@ -332,7 +334,10 @@ export class ChdbStore implements Store {
  */
 async function spool(file: string, payload: Uint8Array | readonly Uint8Array[]): Promise<void> {
   const parts = payload instanceof Uint8Array ? [payload] : payload;
-  const handle = await open(file, 'w');
+  // The name is predictable and /dev/shm is writable by every user: create the file, never
+  // open one that exists (a planted symlink would have vigil, often root, overwrite its target),
+  // and make it readable by this user only (it holds the telemetry being inserted).
+  const handle = await open(file, 'wx', 0o600);
   try {
     let total = 0;
     for (const part of parts) total += part.length;
