@@ -1,10 +1,10 @@
 import { RowWriter } from './row-writer.ts';
 import { columnsOf } from './table-columns.ts';
 
-/** Rows of one table, pre-encoded: a batch can be cut at any row boundary. */
 /** Gives a buffer of exactly `bytes` bytes for a block's rows (its contents are overwritten). */
 export type Allocate = (bytes: number) => Buffer;
 
+/** Rows of one table, pre-encoded: a batch can be cut at any row boundary. */
 export interface EncodedRows {
   table: string;
   /** The columns each row holds, in order (the INSERT's column list). */
