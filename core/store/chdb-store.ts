@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
 import type { Session as ChdbSession } from 'chdb';
 import { cleanEngineMessage } from './engine-message.ts';
+import { sweepSpoolFiles } from './spool-sweep.ts';
 import { ChdbSessionLane } from './chdb-session-lane.ts';
 import { limitSettings, settingsClause, SqlSandbox, type QueryRunner } from './sql-sandbox/index.ts';
 import { RowBinaryEncoder } from './row-binary/row-binary-encoder.ts';
@@ -68,6 +69,7 @@ export class ChdbStore implements Store {
   async start(): Promise<void> {
     if (this.session) return;
     mkdirSync(this.options.path, { recursive: true });
+    sweepSpoolFiles(this.spoolDir);
     try {
       this.session = this.openSession();
       this.main = new ChdbSessionLane(this.session);
