@@ -49,4 +49,25 @@ describe('SlabPool', () => {
     expect(pool.slabCount).toBe(0);
     lease.release();
   });
+
+  it('never holds more than its cap of slabs, however long leases pin them', () => {
+    const pool = new SlabPool(1024, 4, 3);
+    const pinned = [];
+    // A lease pinned in every slab, with the rest of each slab filled by leases that end.
+    for (let i = 0; i < 20; i++) {
+      const stuck = pool.lease();
+      const piece = stuck.allocate(100).fill(i);
+      pinned.push({ stuck, piece, i });
+      const passing = pool.lease();
+      passing.allocate(450);
+      passing.allocate(450);
+      passing.release();
+      expect(pool.slabCount).toBeLessThanOrEqual(3);
+    }
+    for (const { piece, i } of pinned) expect(piece.every((b) => b === i)).toBe(true);
+    for (const { stuck } of pinned) stuck.release();
+    const after = pool.lease();
+    expect(after.allocate(100).length).toBe(100);
+    expect(pool.slabCount).toBeLessThanOrEqual(3);
+  });
 });

@@ -21,6 +21,13 @@ export class SlabPool {
   constructor(
     readonly slabBytes = 4 << 20,
     private readonly maxSpareSlabs = 4,
+    /**
+     * Slabs that may exist at once. A long-held lease (a request whose insert retries) pins its
+     * slab while newer requests fill others, so without a cap a few such leases, spaced out in
+     * the traffic, would pin a slab each; past the cap, pieces are plain buffers (the receiver's
+     * byte budget bounds those, as before slabs).
+     */
+    private readonly maxSlabs = 16,
   ) {}
 
   lease(): SlabLease {
@@ -39,6 +46,7 @@ export class SlabPool {
     if (slab && slab.refs === 0) slab.used = 0; // nobody holds a piece: start it over
     if (!slab || slab.used + bytes > this.slabBytes) {
       if (slab && slab.refs === 0) this.retire(slab);
+      if (this.spare.length === 0 && this.slabs >= this.maxSlabs) return Buffer.allocUnsafeSlow(bytes);
       slab = this.spare.pop() ?? this.create();
       slab.used = 0;
       this.current = slab;
