@@ -30,7 +30,7 @@ describe('the one table of engine codes', () => {
   });
 
   it('gives both stores the same insert settings, dedup off without a token', () => {
-    expect(insertSettings()).toEqual({ async_insert: 0, deduplicate_insert: 'disable', deduplicate_blocks_in_dependent_materialized_views: 1 });
+    expect(insertSettings()).toEqual({ async_insert: 0, deduplicate_insert: 'disable', deduplicate_blocks_in_dependent_materialized_views: 1, materialize_skip_indexes_on_insert: 0 });
     expect(insertSettings({ dedupToken: "t/0/1-2/x'y" })).toMatchObject({ deduplicate_insert: 'enable', insert_deduplication_token: "t/0/1-2/x'y" });
     expect(insertSettingsClause({ dedupToken: "a'b" })).toContain("insert_deduplication_token = 'a\\'b'");
     expect(JSON.stringify(insertSettings({ dedupToken: 'x' }))).not.toContain('insert_deduplicate"');

@@ -17,6 +17,11 @@ export function insertSettings(options: InsertOptions = {}): Record<string, stri
     deduplicate_insert: token ? 'enable' : 'disable',
     // A replay dropped in the table must be dropped in the rollups fed from it too.
     deduplicate_blocks_in_dependent_materialized_views: 1,
+    // Skip indexes are built when parts merge, not on every insert: small inserted parts merge
+    // within seconds, so indexes built for them were thrown away, and their files (two per
+    // index) were a third of the files each insert created. A part not yet merged is small
+    // and read whole; merged parts carry every index (materialize_skip_indexes_on_merge).
+    materialize_skip_indexes_on_insert: 0,
     ...(token ? { insert_deduplication_token: token } : {}),
   };
 }
