@@ -19,7 +19,8 @@
  * Prints one JSON line per run, then a summary: medians of records/s, CPU-seconds per million
  * records for the collector (process and children) and for the broker's JVM (also less its idle
  * rate, measured for 3 s before each run, since slower runs are charged more of it), the collector's
- * peak RSS, and vigil/otelcol ratios. With --baseline-root, a third side runs the vigil of another
+ * peak RSS, the bytes per record each side wrote to the broker and its compression ratio (at one
+ * nominal gzip level, zlib's and klauspost/compress's do not compress alike), and vigil/otelcol ratios. With --baseline-root, a third side runs the vigil of another
  * checkout in the same alternation (with the same config), and vigil/baseline ratios are printed
  * too: a change measured against its base in the same minutes. Without Go, or when the Collector does not build, it says
  * so and runs vigil alone.
@@ -84,6 +85,10 @@ interface RunResult {
   kafka_messages: number;
   kafka_log_records: number;
   kafka_batches: BatchCensus;
+  /** Log bytes per log record (warm-up included, as in the topic): what the producer wrote to the broker. */
+  kafka_bytes_per_record: number;
+  /** Uncompressed over compressed record bytes. */
+  kafka_compression_ratio: number;
   load_average_1m: [number, number];
 }
 
@@ -176,6 +181,8 @@ async function runOnce(side: Side, run: number, records: number, brokers: string
       kafka_messages: messages,
       kafka_log_records: logRecords,
       kafka_batches: batches,
+      kafka_bytes_per_record: round(batches.bytes / logRecords, 1),
+      kafka_compression_ratio: round(batches.uncompressed_bytes / batches.bytes, 2),
       load_average_1m: [round(loadBefore, 2), round(loadavg()[0]!, 2)],
     };
   } finally {
@@ -190,7 +197,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'collector_main_thread_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'broker_cpu_seconds_per_million_less_idle', 'collector_peak_rss_mb'] as const;
+const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'collector_main_thread_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'broker_cpu_seconds_per_million_less_idle', 'collector_peak_rss_mb', 'kafka_bytes_per_record', 'kafka_compression_ratio'] as const;
 
 const kafka = await startKafka();
 const results: RunResult[] = [];
