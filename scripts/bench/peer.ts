@@ -4,6 +4,8 @@
  *                       [--kafka-client kafkajs|platformatic (vigil's producer; default vigil's own)]
  *                       [--producers N (vigil's bus.kafka.producers; default vigil's own)]
  *                       [--gzip-level 1-9 (vigil's and otelcol's producer gzip level, not the baseline's; default each one's own)]
+ *                       [--otelcol-gzip-level 1-9 (otelcol's alone, over --gzip-level)]
+ *                       [--vigil-kafka JSON, --baseline-kafka JSON (merged last into that side's bus.kafka, e.g. '{"compression_level":3}')]
  *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
@@ -51,12 +53,18 @@ const { values } = parseArgs({
     producers: { type: 'string' },
     'baseline-root': { type: 'string' },
     'gzip-level': { type: 'string' },
+    'otelcol-gzip-level': { type: 'string' },
+    'vigil-kafka': { type: 'string' },
+    'baseline-kafka': { type: 'string' },
   },
 });
 const records = Number(values.records);
 const runs = Number(values.runs);
 const partitions = Number(values.partitions);
 const gzipLevel = values['gzip-level'] ? Number(values['gzip-level']) : undefined;
+const otelcolGzipLevel = values['otelcol-gzip-level'] ? Number(values['otelcol-gzip-level']) : gzipLevel;
+/** Per-side bus.kafka settings, for A/B runs of a knob (the same checkout as --baseline-root works too). */
+const kafkaOverrides = { vigil: JSON.parse(values['vigil-kafka'] ?? '{}') as object, baseline: JSON.parse(values['baseline-kafka'] ?? '{}') as object };
 /**
  * Sent to each collector before the clock starts. 20,000 as in bench:ingest: with 2,000, vigil's
  * measured run still paid for lazy module loading and the JIT compiling its hot path (V8's
@@ -129,10 +137,10 @@ async function startGenerator(otlp: string, records: number) {
 }
 
 async function startCollector(side: Side, dir: string, brokers: string, topic: string) {
-  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic, gzipLevel);
+  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic, otelcolGzipLevel);
   const config = {
     log_level: 'warn',
-    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}) } },
+    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}), ...kafkaOverrides[side] } },
     collector: { hostmetrics: { enabled: false } },
   };
   return (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
@@ -239,7 +247,10 @@ process.stdout.write(
         clients: Number(values.clients),
         bodies: values['random-bodies'] ? 'random' : 'compressible',
         vigil_kafka_client: values['kafka-client'] ?? 'kafkajs (default)',
-        gzip_level: gzipLevel ?? 'each side\'s default (zlib 6, franz-go -1)',
+        gzip_level: gzipLevel ?? 'each side\'s default (zlib 6, franz-go -1 = klauspost/compress 5)',
+        ...(otelcolGzipLevel !== gzipLevel ? { otelcol_gzip_level: otelcolGzipLevel } : {}),
+        ...(values['vigil-kafka'] ? { vigil_kafka: kafkaOverrides.vigil } : {}),
+        ...(values['baseline-kafka'] ? { baseline_kafka: kafkaOverrides.baseline } : {}),
         otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
         median: medians,
         ratio_vigil_over_otelcol: ratio,
