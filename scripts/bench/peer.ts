@@ -7,6 +7,7 @@
  *                       [--otelcol-gzip-level 1-9 (otelcol's alone, over --gzip-level)]
  *                       [--vigil-kafka JSON, --baseline-kafka JSON (merged last into that side's bus.kafka, e.g. '{"compression_level":3}')]
  *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
+ *                       [--vigil-log DIR (each vigil run's stdout lines, e.g. with VIGIL_CHILD_NODE_ARGS=--trace-gc, in DIR/<topic>.log)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
  * the same load: OTLP/HTTP protobuf logs, `per-request` records of ~420 B per request from
@@ -28,7 +29,7 @@
  * so and runs vigil alone.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -56,6 +57,7 @@ const { values } = parseArgs({
     'otelcol-gzip-level': { type: 'string' },
     'vigil-kafka': { type: 'string' },
     'baseline-kafka': { type: 'string' },
+    'vigil-log': { type: 'string' },
   },
 });
 const records = Number(values.records);
@@ -164,6 +166,10 @@ async function runOnce(side: Side, run: number, records: number, brokers: string
     const sent = await generator.go();
     const after = { collector: processTreeUsage(pid), broker: procUsage(brokerPid) };
     await collector.stop();
+    if (values['vigil-log'] && 'logs' in collector) {
+      mkdirSync(values['vigil-log'], { recursive: true });
+      writeFileSync(join(values['vigil-log'], `${topic}.log`), collector.logs.map((l) => (typeof l.raw === 'string' ? l.raw : JSON.stringify(l))).join('\n') + '\n');
+    }
     const messages = await countMessages(brokers, topic);
     const expectedMessages = sent.requests + sent.warmup_requests;
     if (messages !== expectedMessages) throw new Error(`${side} wrote ${messages} messages to ${topic}, expected ${expectedMessages} (one per request)`);
