@@ -7,6 +7,7 @@
  *                       [--otelcol-gzip-level 1-9 (otelcol's alone, over --gzip-level)]
  *                       [--vigil-kafka JSON, --baseline-kafka JSON (merged last into that side's bus.kafka, e.g. '{"compression_level":3}')]
  *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
+ *                       [--vigil-node-args ARGS, --baseline-node-args ARGS (node flags of that side's processes, over VIGIL_CHILD_NODE_ARGS)]
  *                       [--vigil-log DIR (each vigil run's stdout lines, e.g. with VIGIL_CHILD_NODE_ARGS=--trace-gc, in DIR/<topic>.log)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
@@ -58,6 +59,8 @@ const { values } = parseArgs({
     'vigil-kafka': { type: 'string' },
     'baseline-kafka': { type: 'string' },
     'vigil-log': { type: 'string' },
+    'vigil-node-args': { type: 'string' },
+    'baseline-node-args': { type: 'string' },
   },
 });
 const records = Number(values.records);
@@ -145,7 +148,16 @@ async function startCollector(side: Side, dir: string, brokers: string, topic: s
     bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}), ...kafkaOverrides[side] } },
     collector: { hostmetrics: { enabled: false } },
   };
-  return (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
+  // Both starters read VIGIL_CHILD_NODE_ARGS when they spawn: a side's own flags are set just for its start.
+  const nodeArgs = values[side === 'baseline' ? 'baseline-node-args' : 'vigil-node-args'];
+  const inherited = process.env.VIGIL_CHILD_NODE_ARGS;
+  if (nodeArgs !== undefined) process.env.VIGIL_CHILD_NODE_ARGS = nodeArgs;
+  try {
+    return await (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
+  } finally {
+    if (inherited === undefined) delete process.env.VIGIL_CHILD_NODE_ARGS;
+    else process.env.VIGIL_CHILD_NODE_ARGS = inherited;
+  }
 }
 
 async function runOnce(side: Side, run: number, records: number, brokers: string, brokerPid: number, logDir: string): Promise<RunResult> {
@@ -257,6 +269,8 @@ process.stdout.write(
         ...(otelcolGzipLevel !== gzipLevel ? { otelcol_gzip_level: otelcolGzipLevel } : {}),
         ...(values['vigil-kafka'] ? { vigil_kafka: kafkaOverrides.vigil } : {}),
         ...(values['baseline-kafka'] ? { baseline_kafka: kafkaOverrides.baseline } : {}),
+        ...(values['vigil-node-args'] !== undefined ? { vigil_node_args: values['vigil-node-args'] } : {}),
+        ...(values['baseline-node-args'] !== undefined ? { baseline_node_args: values['baseline-node-args'] } : {}),
         otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
         median: medians,
         ratio_vigil_over_otelcol: ratio,
