@@ -7,7 +7,7 @@
  *                       [--otelcol-gzip-level 1-9 (otelcol's alone, over --gzip-level)]
  *                       [--vigil-kafka JSON, --baseline-kafka JSON (merged last into that side's bus.kafka, e.g. '{"compression_level":3}')]
  *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
- *                       [--vigil-node-args ARGS, --baseline-node-args ARGS (node flags of that side's processes, over VIGIL_CHILD_NODE_ARGS)]
+ *                       [--vigil-node-args=ARGS, --baseline-node-args=ARGS (node flags of that side's processes, over VIGIL_CHILD_NODE_ARGS; with '=')]
  *                       [--vigil-log DIR (each vigil run's stdout lines, e.g. with VIGIL_CHILD_NODE_ARGS=--trace-gc, in DIR/<topic>.log)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
