@@ -9,7 +9,7 @@ import type { RecordProducer } from './record-producer.ts';
 export class KafkajsProducer implements RecordProducer {
   private readonly producer: Producer;
 
-  /** `gzipLevel`: bus.kafka.compression_level (default zlib's 6); one level per process (see kafkajs-gzip.ts). */
+  /** `gzipLevel`: bus.kafka.compression_level (default 3, see kafkajs-gzip.ts); one level per process (see kafkajs-gzip.ts). */
   constructor(kafka: Kafka, gzipLevel?: number, logger?: Logger) {
     installSyncGzip(gzipLevel);
     const crc = installNativeCrc32c();
