@@ -165,7 +165,7 @@ export const busSchema = z
         producers: positiveInt.max(16).optional(),
         /** The producer's client library: kafkajs, or @platformatic/kafka. Consumers use kafkajs. */
         client: z.enum(['kafkajs', 'platformatic']).default('kafkajs'),
-        /** gzip level of the produce batches, 1 (fastest) to 9 (smallest); unset: zlib's default, 6. kafkajs producer only. */
+        /** gzip level of the produce batches, 1 (fastest) to 9 (smallest); unset: 3 (see core/bus/kafka/kafkajs-gzip.ts). kafkajs producer only. */
         compression_level: z.number().int().min(1, 'expected a gzip level from 1 to 9').max(9, 'expected a gzip level from 1 to 9').optional(),
         /** TLS to the brokers (present = on); ca_file for a private CA, cert_file/key_file for mutual TLS. */
         tls: kafkaTlsSchema.optional(),

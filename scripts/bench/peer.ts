@@ -4,7 +4,11 @@
  *                       [--kafka-client kafkajs|platformatic (vigil's producer; default vigil's own)]
  *                       [--producers N (vigil's bus.kafka.producers; default vigil's own)]
  *                       [--gzip-level 1-9 (vigil's and otelcol's producer gzip level, not the baseline's; default each one's own)]
+ *                       [--otelcol-gzip-level 1-9 (otelcol's alone, over --gzip-level)]
+ *                       [--vigil-kafka JSON, --baseline-kafka JSON (merged last into that side's bus.kafka, e.g. '{"compression_level":3}')]
  *                       [--baseline-root DIR (also run the vigil checked out at DIR, e.g. /work/main)]
+ *                       [--vigil-node-args=ARGS, --baseline-node-args=ARGS (node flags of that side's processes, over VIGIL_CHILD_NODE_ARGS; with '=')]
+ *                       [--vigil-log DIR (each vigil run's stdout lines, e.g. with VIGIL_CHILD_NODE_ARGS=--trace-gc, in DIR/<topic>.log)]
  *
  * vigil's collector side by side with the OpenTelemetry Collector, on one real Kafka broker and
  * the same load: OTLP/HTTP protobuf logs, `per-request` records of ~420 B per request from
@@ -19,13 +23,14 @@
  * Prints one JSON line per run, then a summary: medians of records/s, CPU-seconds per million
  * records for the collector (process and children) and for the broker's JVM (also less its idle
  * rate, measured for 3 s before each run, since slower runs are charged more of it), the collector's
- * peak RSS, and vigil/otelcol ratios. With --baseline-root, a third side runs the vigil of another
+ * peak RSS, the bytes per record each side wrote to the broker and its compression ratio (at one
+ * nominal gzip level, zlib's and klauspost/compress's do not compress alike), and vigil/otelcol ratios. With --baseline-root, a third side runs the vigil of another
  * checkout in the same alternation (with the same config), and vigil/baseline ratios are printed
  * too: a change measured against its base in the same minutes. Without Go, or when the Collector does not build, it says
  * so and runs vigil alone.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -50,12 +55,21 @@ const { values } = parseArgs({
     producers: { type: 'string' },
     'baseline-root': { type: 'string' },
     'gzip-level': { type: 'string' },
+    'otelcol-gzip-level': { type: 'string' },
+    'vigil-kafka': { type: 'string' },
+    'baseline-kafka': { type: 'string' },
+    'vigil-log': { type: 'string' },
+    'vigil-node-args': { type: 'string' },
+    'baseline-node-args': { type: 'string' },
   },
 });
 const records = Number(values.records);
 const runs = Number(values.runs);
 const partitions = Number(values.partitions);
 const gzipLevel = values['gzip-level'] ? Number(values['gzip-level']) : undefined;
+const otelcolGzipLevel = values['otelcol-gzip-level'] ? Number(values['otelcol-gzip-level']) : gzipLevel;
+/** Per-side bus.kafka settings, for A/B runs of a knob (the same checkout as --baseline-root works too). */
+const kafkaOverrides = { vigil: JSON.parse(values['vigil-kafka'] ?? '{}') as object, baseline: JSON.parse(values['baseline-kafka'] ?? '{}') as object };
 /**
  * Sent to each collector before the clock starts. 20,000 as in bench:ingest: with 2,000, vigil's
  * measured run still paid for lazy module loading and the JIT compiling its hot path (V8's
@@ -84,6 +98,10 @@ interface RunResult {
   kafka_messages: number;
   kafka_log_records: number;
   kafka_batches: BatchCensus;
+  /** Log bytes per log record (warm-up included, as in the topic): what the producer wrote to the broker. */
+  kafka_bytes_per_record: number;
+  /** Uncompressed over compressed record bytes. */
+  kafka_compression_ratio: number;
   load_average_1m: [number, number];
 }
 
@@ -124,13 +142,22 @@ async function startGenerator(otlp: string, records: number) {
 }
 
 async function startCollector(side: Side, dir: string, brokers: string, topic: string) {
-  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic, gzipLevel);
+  if (side === 'otelcol') return startOtelcol((otelcol as { binary: string }).binary, dir, brokers, topic, otelcolGzipLevel);
   const config = {
     log_level: 'warn',
-    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}) } },
+    bus: { kind: 'kafka', kafka: { brokers: brokers.split(','), partitions, client_id: 'bench-peer-vigil', topics: { logs: topic }, ...(values['kafka-client'] ? { client: values['kafka-client'] } : {}), ...(values.producers ? { producers: Number(values.producers) } : {}), ...(gzipLevel && side === 'vigil' ? { compression_level: gzipLevel } : {}), ...kafkaOverrides[side] } },
     collector: { hostmetrics: { enabled: false } },
   };
-  return (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
+  // Both starters read VIGIL_CHILD_NODE_ARGS when they spawn: a side's own flags are set just for its start.
+  const nodeArgs = values[side === 'baseline' ? 'baseline-node-args' : 'vigil-node-args'];
+  const inherited = process.env.VIGIL_CHILD_NODE_ARGS;
+  if (nodeArgs !== undefined) process.env.VIGIL_CHILD_NODE_ARGS = nodeArgs;
+  try {
+    return await (side === 'baseline' ? startBaseline! : startVigil)(join(dir, 'data'), config, 'collector');
+  } finally {
+    if (inherited === undefined) delete process.env.VIGIL_CHILD_NODE_ARGS;
+    else process.env.VIGIL_CHILD_NODE_ARGS = inherited;
+  }
 }
 
 async function runOnce(side: Side, run: number, records: number, brokers: string, brokerPid: number, logDir: string): Promise<RunResult> {
@@ -151,6 +178,10 @@ async function runOnce(side: Side, run: number, records: number, brokers: string
     const sent = await generator.go();
     const after = { collector: processTreeUsage(pid), broker: procUsage(brokerPid) };
     await collector.stop();
+    if (values['vigil-log'] && 'logs' in collector) {
+      mkdirSync(values['vigil-log'], { recursive: true });
+      writeFileSync(join(values['vigil-log'], `${topic}.log`), collector.logs.map((l) => (typeof l.raw === 'string' ? l.raw : JSON.stringify(l))).join('\n') + '\n');
+    }
     const messages = await countMessages(brokers, topic);
     const expectedMessages = sent.requests + sent.warmup_requests;
     if (messages !== expectedMessages) throw new Error(`${side} wrote ${messages} messages to ${topic}, expected ${expectedMessages} (one per request)`);
@@ -176,6 +207,8 @@ async function runOnce(side: Side, run: number, records: number, brokers: string
       kafka_messages: messages,
       kafka_log_records: logRecords,
       kafka_batches: batches,
+      kafka_bytes_per_record: round(batches.bytes / logRecords, 1),
+      kafka_compression_ratio: round(batches.uncompressed_bytes / batches.bytes, 2),
       load_average_1m: [round(loadBefore, 2), round(loadavg()[0]!, 2)],
     };
   } finally {
@@ -190,7 +223,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'collector_main_thread_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'broker_cpu_seconds_per_million_less_idle', 'collector_peak_rss_mb'] as const;
+const METRICS = ['records_per_second', 'collector_cpu_seconds_per_million', 'collector_main_thread_cpu_seconds_per_million', 'broker_cpu_seconds_per_million', 'broker_cpu_seconds_per_million_less_idle', 'collector_peak_rss_mb', 'kafka_bytes_per_record', 'kafka_compression_ratio'] as const;
 
 const kafka = await startKafka();
 const results: RunResult[] = [];
@@ -232,7 +265,12 @@ process.stdout.write(
         clients: Number(values.clients),
         bodies: values['random-bodies'] ? 'random' : 'compressible',
         vigil_kafka_client: values['kafka-client'] ?? 'kafkajs (default)',
-        gzip_level: gzipLevel ?? 'each side\'s default (zlib 6, franz-go -1)',
+        gzip_level: gzipLevel ?? 'each side\'s default (zlib 6, franz-go -1 = klauspost/compress 5)',
+        ...(otelcolGzipLevel !== gzipLevel ? { otelcol_gzip_level: otelcolGzipLevel } : {}),
+        ...(values['vigil-kafka'] ? { vigil_kafka: kafkaOverrides.vigil } : {}),
+        ...(values['baseline-kafka'] ? { baseline_kafka: kafkaOverrides.baseline } : {}),
+        ...(values['vigil-node-args'] !== undefined ? { vigil_node_args: values['vigil-node-args'] } : {}),
+        ...(values['baseline-node-args'] !== undefined ? { baseline_node_args: values['baseline-node-args'] } : {}),
         otelcol: 'binary' in otelcol ? 'otelcol-vigil-peer 0.165.0 (otlp receiver → kafka exporter, acks=all, gzip, no batch processor, no sending queue)' : `not run: ${otelcol.unavailable}`,
         median: medians,
         ratio_vigil_over_otelcol: ratio,

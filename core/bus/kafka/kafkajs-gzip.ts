@@ -14,8 +14,14 @@ interface Codec {
   decompress(buffer: Buffer): Promise<Buffer>;
 }
 
-/** zlib's own default (6), used when bus.kafka.compression_level is not set. */
-export const DEFAULT_GZIP_LEVEL = 6;
+/**
+ * Used when bus.kafka.compression_level is not set: 3, where zlib writes as many bytes as the
+ * OpenTelemetry Collector's kafka exporter does at its default (franz-go's gzip is
+ * klauspost/compress at level 5): 83.0 against 82.4 bytes per log record on bench:peer's batches,
+ * 5.1× smaller than the records. zlib's own default, 6, wrote 8–10% fewer bytes for ~1 µs more
+ * CPU per record (2.2 against 1.4 µs, the largest single cost of the collector's main thread).
+ */
+export const DEFAULT_GZIP_LEVEL = 3;
 
 let installedLevel: number | undefined;
 
