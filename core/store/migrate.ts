@@ -1,6 +1,6 @@
 import { migrations as allMigrations, type Migration } from './migrations/index.ts';
 import { reconcileDedupWindow } from './schema/dedup-window.ts';
-import { reconcilePackedSkipIndexes } from './schema/packed-skip-indexes.ts';
+import { reconcileTableSettings } from './schema/table-settings.ts';
 import { qualified, renderTable, type SchemaOptions, type TableSpec } from './schema/render.ts';
 import type { Store } from './store.ts';
 
@@ -45,7 +45,8 @@ export async function migrate(store: Store, options: SchemaOptions, migrations: 
   }
   // The window follows config (partitions, rate, replay delay), also for tables made before.
   await reconcileDedupWindow(store, options);
-  await reconcilePackedSkipIndexes(store, options);
+  // How new parts are written and merged (table-settings.ts), also on tables made before.
+  await reconcileTableSettings(store, options);
   return report;
 }
 

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../chdb-store.ts';
 import { migrate } from '../migrate.ts';
 import type { Store } from '../store.ts';
-import { PACKED_SKIP_INDEX_MAX_BYTES, reconcilePackedSkipIndexes } from './packed-skip-indexes.ts';
+import { reconcileTableSettings } from './table-settings.ts';
 
 const options = { database: 'default', ttlDays: 7 };
 
-describe('skip indexes: packed into one file, built when parts merge', () => {
+describe('table settings: skip indexes packed into one file and built when parts merge, vertical merges', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-packed-idx-'));
   const store = new ChdbStore({ path: dir });
   beforeAll(async () => {
@@ -28,12 +28,14 @@ describe('skip indexes: packed into one file, built when parts merge', () => {
   const found = async (token: string) =>
     Number((await store.query<{ n: string }>('SELECT count() AS n FROM otel_logs WHERE hasToken(Body, {t:String})', { t: token }))[0]!.n);
 
-  it('sets the threshold on every table with skip indexes, and only once', async () => {
-    const set = await store.query<{ name: string }>(
-      `SELECT name FROM system.tables WHERE database = currentDatabase() AND engine_full LIKE '%packed_skip_index_max_bytes = ${PACKED_SKIP_INDEX_MAX_BYTES}%'`,
-    );
-    expect(set.map((t) => t.name)).toEqual(expect.arrayContaining(['otel_logs', 'otel_traces', 'otel_metrics_gauge', 'otel_metrics_sum']));
-    expect(await reconcilePackedSkipIndexes(store, options)).toEqual([]);
+  it('packs skip indexes on every table that has them, merges vertically everywhere, and alters only once', async () => {
+    const withSetting = async (setting: string) =>
+      (await store.query<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND engine_full LIKE {s:String} ORDER BY name`, { s: `%${setting}%` })).map((t) => t.name);
+    const packed = await withSetting('packed_skip_index_max_bytes = 262144');
+    expect(packed).toEqual(expect.arrayContaining(['otel_logs', 'otel_traces', 'otel_metrics_gauge', 'otel_metrics_sum']));
+    expect(packed).not.toContain('vigil_logs_1m'); // no skip indexes there
+    expect(await withSetting('vertical_merge_algorithm_min_rows_to_activate = 1')).toEqual(expect.arrayContaining(['otel_logs', 'vigil_logs_1m', 'vigil_alerts']));
+    expect(await reconcileTableSettings(store, options)).toEqual([]);
   });
 
   it('writes a small insert without per-index files, finds its rows, and indexes them when parts merge', async () => {
@@ -63,11 +65,13 @@ describe('skip indexes: packed into one file, built when parts merge', () => {
     expect(plan).toMatch(/Name: idx_body[\s\S]*Granules: 0\/1/);
   });
 
-  it('leaves tables alone on an engine that does not know the setting', async () => {
+  it('leaves tables alone for a setting the engine does not know', async () => {
     const older: Store = Object.create(store, {
-      query: { value: (sql: string, params?: Record<string, unknown>) => (sql.includes('system.merge_tree_settings') ? Promise.resolve([{ n: '0' }]) : store.query(sql, params)) },
+      query: { value: (sql: string, params?: Record<string, unknown>) => (sql.includes('system.merge_tree_settings') ? Promise.resolve([]) : store.query(sql, params)) },
       exec: { value: () => Promise.reject(new Error('an older engine must not be altered')) },
     });
-    expect(await reconcilePackedSkipIndexes(older, options)).toEqual([]);
+    expect(await reconcileTableSettings(older, options)).toEqual([]);
+    // A setting the engine does not have is skipped; the rest still apply.
+    expect(await reconcileTableSettings(store, options, [{ name: 'no_such_merge_tree_setting', value: 1, tables: 'all' }])).toEqual([]);
   });
 });
