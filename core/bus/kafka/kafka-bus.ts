@@ -4,6 +4,7 @@ import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, ty
 import type { KafkaSecurity } from './kafka-security.ts';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
+import { installSyncGunzip } from './kafkajs-gunzip.ts';
 import { PlatformaticProducer } from './platformatic-producer.ts';
 import { partitionOf } from './partition-of.ts';
 import { ProduceBatcher } from './produce-batcher.ts';
@@ -244,6 +245,7 @@ export class KafkaBus implements Bus {
   }
 
   async subscribe(topics: string[], handler: BatchHandler): Promise<void> {
+    installSyncGunzip();
     await this.ensureTopics();
     const fetchBytes = this.options.fetchBytesPerPartition ?? 2 * 1024 * 1024;
     const consumer = this.kafka.consumer({
