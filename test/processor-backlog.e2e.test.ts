@@ -135,6 +135,6 @@ describe('draining a Kafka backlog larger than processor.max_bytes_in_flight', (
     const ok = parseConfig({ processor: { max_bytes_in_flight: 8 * 1024 * 1024 }, bus: { kafka: { fetch_bytes_per_partition: 65536 } } }, {});
     expect(ok.ok && [ok.config.processor.max_bytes_in_flight, ok.config.bus.kafka.fetch_bytes_per_partition]).toEqual([8 * 1024 * 1024, 65536]);
     const defaults = parseConfig({}, {});
-    expect(defaults.ok && [defaults.config.processor.max_bytes_in_flight, defaults.config.bus.kafka.fetch_bytes_per_partition]).toEqual([64 * 1024 * 1024, 2 * 1024 * 1024]);
+    expect(defaults.ok && [defaults.config.processor.max_bytes_in_flight, defaults.config.bus.kafka.fetch_bytes_per_partition]).toEqual([128 * 1024 * 1024, 4 * 1024 * 1024]);
   });
 });

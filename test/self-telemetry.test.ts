@@ -91,8 +91,8 @@ describe('self-telemetry', () => {
     const text = await res.text();
     expect(text).toMatch(/vigil_receiver_accepted(_total)?\{[^}]*receiver="otlp_http"[^}]*\} [1-9]/);
     expect(text).toContain('vigil_store_insert_duration');
-    // The processor's byte budget (processor.max_bytes_in_flight, 64 MiB by default) and what it holds.
-    expect(text).toMatch(/^vigil_processor_in_flight_limit_bytes(_bytes)?(\{[^}]*\})? 67108864$/m);
+    // The processor's byte budget (processor.max_bytes_in_flight, 128 MiB by default) and what it holds.
+    expect(text).toMatch(/^vigil_processor_in_flight_limit_bytes(_bytes)?(\{[^}]*\})? 134217728$/m);
     expect(text).toMatch(/^vigil_processor_in_flight_bytes(_bytes)?(\{[^}]*\})? \d+$/m);
     expect(text).toMatch(/^vigil_processor_in_flight_overruns(_total)?(\{[^}]*\})? 0$/m);
   });

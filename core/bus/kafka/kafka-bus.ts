@@ -4,6 +4,7 @@ import { BusSaturatedError, BusUnavailableError, type BatchHandler, type Bus, ty
 import type { KafkaSecurity } from './kafka-security.ts';
 import { batchId, cutBatch, planMetadata, plannedLastOffset } from './batch-plan.ts';
 import { KafkajsProducer } from './kafkajs-producer.ts';
+import { installSyncGunzip } from './kafkajs-gunzip.ts';
 import { PlatformaticProducer } from './platformatic-producer.ts';
 import { partitionOf } from './partition-of.ts';
 import { ProduceBatcher } from './produce-batcher.ts';
@@ -244,6 +245,7 @@ export class KafkaBus implements Bus {
   }
 
   async subscribe(topics: string[], handler: BatchHandler): Promise<void> {
+    installSyncGunzip();
     await this.ensureTopics();
     const fetchBytes = this.options.fetchBytesPerPartition ?? 2 * 1024 * 1024;
     const consumer = this.kafka.consumer({
@@ -290,17 +292,36 @@ export class KafkaBus implements Bus {
     for (const m of batch.messages) {
       if (BigInt(m.offset) <= lastHeld) continue;
       state.buffer.push({ topic, partition, offset: m.offset, key: m.key?.toString(), value: m.value ?? Buffer.alloc(0), timestamp: m.timestamp });
-      // Resolving moves the fetch position; the group's committed offset moves only below.
-      payload.resolveOffset(m.offset);
     }
+    // The partition has messages past this fetch (a backlog): a batch short of the bounds would
+    // be short only because the fetch ended there.
+    const more = state.buffer.length > 0 && BigInt(batch.highWatermark) > BigInt(state.buffer.at(-1)!.offset) + 1n;
+    let cutFull = false;
     while (state.buffer.length > 0 && payload.isRunning() && !payload.isStale()) {
       const first = BigInt(state.buffer[0]!.offset);
       if (state.plan && first > state.plan.first) state.plan = undefined; // that batch was committed
       const planned = state.plan && first === state.plan.first ? state.plan.last : undefined;
       const cut = cutBatch(state.buffer, planned, this.options.maxBatchMessages, this.options.maxPlannedBatchBytes);
-      if (!cut.ready) break; // a replayed batch waits for the rest of its planned messages
+      if (!cut.ready) {
+        // A replayed batch waits for the rest of its planned messages: these are held, and the
+        // fetch position moves past them.
+        payload.resolveOffset(state.buffer.at(-1)!.offset);
+        break;
+      }
+      // A backlog fetch's tail, after a full batch, is not a batch of its own: the fetch position
+      // stays at its first message (resolveOffset sets the position, it is not a maximum), so
+      // the next fetch brings it again with what follows, and it goes out in a full batch, not a
+      // small one (each insert costs the engine a fixed share, ~0.2 CPU-s here, whatever its
+      // size). Nothing is held meanwhile: memory stays one fetch plus the processor's budget.
+      if (planned === undefined && cutFull && cut.rest.length === 0 && more) {
+        state.buffer = [];
+        break;
+      }
+      cutFull = cut.rest.length > 0;
       const firstOffset = cut.ready[0]!.offset;
       const lastOffset = cut.ready.at(-1)!.offset;
+      // Resolving moves the fetch position; the group's committed offset moves only below.
+      payload.resolveOffset(lastOffset);
       // The plan is held here from the moment it is cut, not only in Kafka: a retry after a
       // failed insert or commit must rebuild this batch, not cut a new one from whatever
       // arrived meanwhile (new boundaries would mean new tokens, and a table that had landed
