@@ -35,7 +35,8 @@ let installedLevel: number | undefined;
  * follows total CPU per record, not main-thread time (which was half idle). The cost is the
  * event loop held ~0.5 ms per batch.
  *
- * Decompression (the consumer side) stays kafkajs' own, off the main thread. kafkajs' codec
+ * Decompression (the consumer side) is delegated to the codec this replaces (kafkajs' own, or
+ * kafkajs-gunzip.ts's synchronous one, whichever was installed first). kafkajs' codec
  * table is global, so there is one level per process: a second bus asking for another refuses
  * to start rather than silently compress at the first one's level.
  */
