@@ -71,10 +71,16 @@ describe('OTLP/HTTP receiver', () => {
     const proto = Buffer.from(encodeProtobuf('logs', logsRequest('proto-ok', 3)));
     const r1 = await post('/v1/logs', proto, { 'Content-Type': 'application/x-protobuf' });
     expect(r1.status).toBe(200);
+    // An empty ExportLogsServiceResponse, sized up front (not a chunked stream with no chunks).
+    expect(r1.headers.get('content-type')).toBe('application/x-protobuf');
+    expect(r1.headers.get('content-length')).toBe('0');
+    expect(r1.headers.get('transfer-encoding')).toBeNull();
+    expect((await r1.arrayBuffer()).byteLength).toBe(0);
     expect(await countBody('proto-ok')).toBe(3);
 
     const r2 = await post('/v1/logs', JSON.stringify(logsRequest('json-ok', 2)), { 'Content-Type': 'application/json; charset=utf-8' });
     expect(r2.status).toBe(200);
+    expect(r2.headers.get('content-length')).toBe('2');
     expect(await r2.json()).toEqual({});
     expect(await countBody('json-ok')).toBe(2);
 

@@ -15,13 +15,17 @@ const REJECTED_FIELD: Record<Signal, string> = { logs: 'rejectedLogRecords', met
  */
 export function sendSuccess(res: ServerResponse, encoding: OtlpEncoding, signal?: Signal, rejected?: Rejections): void {
   const partial = signal && rejected && rejected.count > 0 ? rejected : undefined;
-  if (encoding === 'json') {
-    const body = partial ? { partialSuccess: { [REJECTED_FIELD[signal!]]: String(partial.count), errorMessage: partial.message } } : {};
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
-  } else {
-    res.writeHead(200, { 'Content-Type': 'application/x-protobuf' }).end(partial ? Buffer.from(partialSuccessProtobuf(partial)) : Buffer.alloc(0));
-  }
+  // The common answer: its headers given as a list with the length, so Node writes the head and
+  // nothing else in one piece (headers without a length made it chunked: a head, then "0\r\n\r\n").
+  if (!partial && encoding === 'protobuf') return void res.writeHead(200, EMPTY_PROTOBUF).end();
+  const body =
+    encoding === 'json'
+      ? Buffer.from(JSON.stringify(partial ? { partialSuccess: { [REJECTED_FIELD[signal!]]: String(partial.count), errorMessage: partial.message } } : {}))
+      : Buffer.from(partialSuccessProtobuf(partial!));
+  res.writeHead(200, ['Content-Type', encoding === 'json' ? 'application/json' : 'application/x-protobuf', 'Content-Length', String(body.length)]).end(body);
 }
+
+const EMPTY_PROTOBUF = ['Content-Type', 'application/x-protobuf', 'Content-Length', '0'];
 
 /** Export*ServiceResponse { partial_success = 1 { rejected_* = 1 (int64), error_message = 2 } }. */
 export function partialSuccessProtobuf(rejected: Rejections): Uint8Array {

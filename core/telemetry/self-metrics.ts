@@ -35,6 +35,8 @@ const ROWS_BUCKETS = [1, 10, 100, 500, 1000, 5000, 10_000, 20_000, 50_000, 100_0
 export class SelfMetrics {
   private meter: Meter = createNoopMeter();
   private tracer: Tracer = trace.getTracer('vigil-noop');
+  /** telemetry.trace_ratio: the share of span() calls that start a span (0 while unbound). */
+  private traceRatio = 0;
   private receivers = new Map<string, () => ReceiverCounts>();
   private processors = new Set<() => ProcessorCounts>();
   private gauges = new Map<string, () => number>();
@@ -50,16 +52,20 @@ export class SelfMetrics {
     this.createInstruments();
   }
 
-  /** Points every instrument at a real meter and tracer (self-telemetry started). */
-  bind(meter: Meter, tracer: Tracer): void {
+  /**
+   * Points every instrument at a real meter and tracer (self-telemetry started); `traceRatio`
+   * of span() calls start a span, and the tracer's sampler should keep what it is given.
+   */
+  bind(meter: Meter, tracer: Tracer, traceRatio = 1): void {
     this.meter = meter;
     this.tracer = tracer;
+    this.traceRatio = traceRatio;
     this.createInstruments();
   }
 
   /** Back to no-ops (self-telemetry stopped); sources registered stay registered. */
   unbind(): void {
-    this.bind(createNoopMeter(), trace.getTracer('vigil-noop'));
+    this.bind(createNoopMeter(), trace.getTracer('vigil-noop'), 0);
   }
 
   /** A receiver's running outcome counts, read at each collection (no cost per request). */
@@ -103,8 +109,18 @@ export class SelfMetrics {
     this.hookRuns.add(1, { hook, outcome });
   }
 
-  /** Runs `work` inside a span of the ingest path when the sampler picks it. */
-  async span<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` inside a span of the ingest path for `traceRatio` of the calls, picked at random
+   * (what the SDK's TraceIdRatioBasedSampler did from the random trace id). Deciding here, an
+   * unsampled call, 99% at the default ratio and one per request, costs no span object, ids,
+   * sampler call or extra promise.
+   */
+  span<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+    if (this.traceRatio < 1 && !(Math.random() < this.traceRatio)) return work();
+    return this.spanOf(name, attributes, work);
+  }
+
+  private async spanOf<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
     const span = this.tracer.startSpan(name, { attributes });
     if (!span.isRecording()) return work();
     try {

@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import { otlpFromEnv } from './otlp-from-env.ts';
 import { SelfMetricExporter, SelfSpanExporter, type SelfExportStats, type SelfSink } from './self-export.ts';
 import { selfMetrics } from './self-metrics.ts';
+import { SyncContextManager } from './sync-context-manager.ts';
 
 export interface SelfTelemetryOptions {
   /** Into vigil's own tables; omitted: no self rows (e.g. a process with neither bus nor store). */
@@ -80,7 +81,11 @@ export async function startSelfTelemetry(options: SelfTelemetryOptions): Promise
     metricReaders: readers,
     views: [{ instrumentName: '*', aggregationCardinalityLimit: CARDINALITY_LIMIT }],
     spanProcessors,
-    sampler: new tracing.ParentBasedSampler({ root: new tracing.TraceIdRatioBasedSampler(options.traceRatio) }),
+    // telemetry.trace_ratio is applied by selfMetrics.span before a span is started (an
+    // unsampled request then costs no span, trace id or sampler call); what it starts is kept.
+    sampler: new tracing.ParentBasedSampler({ root: new tracing.AlwaysOnSampler() }),
+    // Not the default AsyncLocalStorage: it would turn on promise hooks process-wide at the first export (sync-context-manager.ts).
+    contextManager: new SyncContextManager(),
     // vigil logs through pino; an OTel logger provider would only default to OTLP on localhost.
     logRecordProcessors: [],
     instrumentations: [],
@@ -88,7 +93,7 @@ export async function startSelfTelemetry(options: SelfTelemetryOptions): Promise
   sdk.start();
   // NodeSDK registers global providers; the facade binds to them, and a later instance in the
   // same process (tests) can register again after shutdown disables them.
-  selfMetrics.bind(metricsApi.getMeter('vigil', options.serviceVersion), traceApi.getTracer('vigil', options.serviceVersion));
+  selfMetrics.bind(metricsApi.getMeter('vigil', options.serviceVersion), traceApi.getTracer('vigil', options.serviceVersion), options.traceRatio);
   logger.info(
     { selfTables: Boolean(options.sink), prometheus: options.prometheus, otlp: otlp.endpoints, traceRatio: options.traceRatio },
     'self-telemetry started',

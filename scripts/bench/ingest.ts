@@ -210,6 +210,12 @@ process.stdout.write(
       // js counts every JS thread (main, worker_threads, V8's helpers); js_main_thread is the event loop alone.
       cpu_seconds_per_million: { total: perMillion(cpu.totalSeconds), js: jsPerMillion, js_main_thread: perMillion(cpu.jsMainSeconds), engine: perMillion(cpu.engineSeconds) },
       cpu_seconds_by_thread_name: cpu.byName,
+      // The JS side's threads one by one (main first): V8's GC and compiler helpers and libuv pool
+      // threads chDB has not run on yet (the spool files' writes) are all called `node`.
+      js_threads_cpu_seconds: Object.entries(cpu.byThread)
+        .filter(([, t]) => t.name === 'node' && t.seconds > 0)
+        .sort(([a, x], [b, y]) => (a === cpu.mainTid ? -1 : b === cpu.mainTid ? 1 : y.seconds - x.seconds))
+        .map(([, t]) => Number(t.seconds.toFixed(2))),
       mean_rows_per_insert: meanRowsPerInsert ?? null,
       peak_rss_mb: peakRssMb,
       // RssAnon: what vigil allocated (V8 heap, buffers, the engine's arenas), without mapped files.
