@@ -265,7 +265,7 @@ process.stdout.write(
         clients: Number(values.clients),
         bodies: values['random-bodies'] ? 'random' : 'compressible',
         vigil_kafka_client: values['kafka-client'] ?? 'kafkajs (default)',
-        gzip_level: gzipLevel ?? 'each side\'s default (vigil and baseline: their checkout's bus.kafka.compression_level default, zlib 3 since session 6 and 6 before; otelcol: franz-go -1 = klauspost/compress 5)',
+        gzip_level: gzipLevel ?? 'each side\'s default (vigil and baseline: their checkout\'s bus.kafka.compression_level default, zlib 3 since session 6 and 6 before; otelcol: franz-go -1 = klauspost/compress 5)',
         ...(otelcolGzipLevel !== gzipLevel ? { otelcol_gzip_level: otelcolGzipLevel } : {}),
         ...(values['vigil-kafka'] ? { vigil_kafka: kafkaOverrides.vigil } : {}),
         ...(values['baseline-kafka'] ? { baseline_kafka: kafkaOverrides.baseline } : {}),
