@@ -13,7 +13,7 @@
  *   drained by `vigil processor` into chDB; in the same run the engine inserts the same rows
  *   pre-encoded (RowBinary from tmpfs, no JS work on the clock), as the ceiling. The drain is
  *   timed from the processor's start (its startup included) and, apart, from its first stored
- *   row; the processor's in-flight bytes (processor.max_bytes_in_flight) and its inserts come
+ *   row, to the end of the merges it caused (as the engine's inserts are timed); the processor's in-flight bytes (processor.max_bytes_in_flight) and its inserts come
  *   from its stop log. The engine runs twice: at 50,000 rows per insert and at the processor's
  *   own mean insert size. `ratio_to_engine` divides the whole drain's rate (startup included) by
  *   the engine's; `ratio_to_engine_after_first_row` divides the steady-state rate (from the
@@ -36,6 +36,7 @@ import { httpLogLoad } from './http-log-load.ts';
 import { encodedLogRequests } from './log-request.ts';
 import { procUsage } from './proc-usage.ts';
 import { engineReinsert } from './engine-reinsert.ts';
+import { mergesSettled } from './merges-settled.ts';
 import { threadCpu, threadCpuSince, type ThreadCpu } from './thread-cpu.ts';
 
 const { values } = parseArgs({
@@ -147,7 +148,10 @@ try {
     let peakRssMb = 0;
     const sampler = setInterval(() => (peakRssMb = Math.max(peakRssMb, procUsage(processor.child.pid!).peakRssMb)), 250);
     const firstRow = await waitForRows(processor, processorRecords);
-    const drainSeconds = (performance.now() - t0) / 1000;
+    // To the end of the merges the drain caused (skip indexes are built there), as the engine
+    // baseline (engine-reinsert.ts) is timed.
+    const allStoredAt = performance.now();
+    const drainSeconds = ((await mergesSettled(processor.child.pid!, allStoredAt)) - t0) / 1000;
     clearInterval(sampler);
     const vigilCpu = procUsage(processor.child.pid!).cpuSeconds;
     const split = threadCpuSince(firstRow.threads, threadCpu(processor.child.pid!));
@@ -172,6 +176,7 @@ try {
       seconds_to_first_row: Number(((firstRow.at - t0) / 1000).toFixed(2)),
       records_per_second_after_first_row: Math.round(steadyRate),
       drain_seconds: Number(drainSeconds.toFixed(2)),
+      drain_seconds_to_last_row: Number(((allStoredAt - t0) / 1000).toFixed(2)),
       inserts: inserts?.inserts,
       mean_rows_per_insert: meanRowsPerInsert,
       cpu_seconds_per_million: {
