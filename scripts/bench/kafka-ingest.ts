@@ -36,6 +36,7 @@ import { httpLogLoad } from './http-log-load.ts';
 import { encodedLogRequests } from './log-request.ts';
 import { procUsage } from './proc-usage.ts';
 import { engineReinsert } from './engine-reinsert.ts';
+import { fileCreateMicros } from './fs-probe.ts';
 import { mergesSettled } from './merges-settled.ts';
 import { threadCpu, threadCpuSince, type ThreadCpu } from './thread-cpu.ts';
 
@@ -140,6 +141,7 @@ try {
 
     const processorDir = tempDir('bench-processor');
     dirs.push(processorDir);
+    const fsAtStart = fileCreateMicros(processorDir);
     const loadBefore = load();
     const brokerBefore = procUsage(brokerPid);
     const t0 = performance.now();
@@ -163,6 +165,7 @@ try {
     const inFlight = stopped?.inFlight as { peakBytes: number; limitBytes: number; waits: number; overruns: number } | undefined;
     const inserts = (stopped?.tables as Record<string, { insertedRows: number; inserts: number }> | undefined)?.otel_logs;
     const meanRowsPerInsert = inserts && inserts.inserts > 0 ? Math.round(inserts.insertedRows / inserts.inserts) : undefined;
+    const fsAtEnd = fileCreateMicros(processorDir);
     const engine = await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs');
     const engineSame = meanRowsPerInsert ? await engineReinsert(join(processorDir, 'clickhouse'), kafkaConfig('otlp_logs'), 'otel_logs', meanRowsPerInsert) : undefined;
     // The same, each insert with a dedup token as the processor's: what the token costs the engine.
@@ -199,6 +202,8 @@ try {
       // Steady state (from the first stored row) against the same engine figure.
       ratio_to_engine_after_first_row: Number((steadyRate / engineRate).toFixed(2)),
       load_average: { before: loadBefore, after: loadAfter },
+      // CPU µs per file created in a new directory beside the parts (fs-probe.ts), before and after the drain.
+      fs_file_create_us: { start: fsAtStart, end: fsAtEnd },
     };
   }
 } finally {
