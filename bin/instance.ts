@@ -127,6 +127,7 @@ export class VigilInstance {
         batch: {
           maxRows: config.processor.batch.max_rows,
           maxDelayMs: config.processor.batch.max_delay,
+          regroupDelayMs: config.processor.batch.regroup_delay,
           // In-process, a failing insert answers the OTLP client (which retries) after 10 s;
           // over Kafka the batch keeps retrying, since nobody else will.
           retryForMs: bus instanceof KafkaBus ? 10 * 60_000 : 10_000,

@@ -147,6 +147,73 @@ describe('TableBatcher group commit (real chDB)', () => {
     expect(calls).toHaveLength(2);
   });
 
+  /** Senders that each add `rows` rows, wait until they are stored, and add again after their own pause (ms). */
+  async function closedLoop(b: TableBatcher, test: string, pauses: number[], rounds: number, rows = 10) {
+    await Promise.all(
+      pauses.map(async (pause, sender) => {
+        for (let round = 0; round < rounds; round += 1) {
+          await b.add(rowsOf(test, (round * pauses.length + sender) * rows, rows));
+          await sleep(pause);
+        }
+      }),
+    );
+  }
+  const slowStore = (ms: number) => recordingStore({ gate: () => sleep(ms).then(() => {}) });
+
+  it('regroups senders waiting for their rows: answered together, they share the next insert again', async () => {
+    // Eight senders coming back at different moments (as OTLP clients do after their 2xx).
+    const pauses = [0, 2, 4, 6, 8, 10, 12, 14];
+    const without = slowStore(25);
+    await closedLoop(batcher(without.store), 'regroup-off', pauses, 6);
+    const withRegroup = slowStore(25);
+    await closedLoop(batcher(withRegroup.store, { regroupDelayMs: 500 }), 'regroup-on', pauses, 6);
+    // Without it the first sender back goes alone and the rest split into alternating halves.
+    expect(without.calls.length).toBeGreaterThan(6);
+    // With it every insert carries every sender's rows: one insert per round.
+    expect(withRegroup.calls.map((c) => c.rows)).toEqual([80, 80, 80, 80, 80, 80]);
+    expect(await stored('regroup-on')).toEqual(Array.from({ length: 480 }, (_, i) => i));
+    expect(await stored('regroup-off')).toEqual(Array.from({ length: 480 }, (_, i) => i));
+  });
+
+  it('does not hold a lone sender, holds rows whose company never comes back for regroup_delay at most, and flushes at once', async () => {
+    const lone = slowStore(5);
+    const t0 = performance.now();
+    await closedLoop(batcher(lone.store, { regroupDelayMs: 5000 }), 'regroup-lone', [0], 5);
+    // Its next rows are as many as the insert just stored: nothing waits for the delay.
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect(lone.calls.map((c) => c.rows)).toEqual([10, 10, 10, 10, 10]);
+
+    const g = gate();
+    const { store: s, calls } = recordingStore({ gate: g.wait });
+    const b = batcher(s, { regroupDelayMs: 150 });
+    // Two senders in the first insert, neither of which comes back.
+    const first = [b.add(rowsOf('regroup-alone', 0, 5)), b.add(rowsOf('regroup-alone', 5, 5))];
+    await sleep(10);
+    const second = b.add(rowsOf('regroup-alone', 10, 10)); // waits behind the first
+    g.open();
+    await Promise.all([...first, second]);
+    expect(calls.map((c) => c.rows)).toEqual([10, 10]);
+    const held = calls[1]!.startedAt - calls[0]!.endedAt!;
+    expect(held).toBeGreaterThanOrEqual(140);
+    expect(held).toBeLessThan(1000);
+    // flush() does not wait for company either.
+    const g2 = gate();
+    const flushing = recordingStore({ gate: g2.wait });
+    const b2 = batcher(flushing.store, { regroupDelayMs: 5000 });
+    const a = [b2.add(rowsOf('regroup-flush', 0, 5)), b2.add(rowsOf('regroup-flush', 5, 5))];
+    await sleep(10);
+    const c = b2.add(rowsOf('regroup-flush', 10, 10));
+    g2.open();
+    await Promise.all(a);
+    await sleep(50); // the second batch now waits for company that will not come
+    expect(flushing.calls).toHaveLength(1);
+    const t1 = performance.now();
+    await b2.flush();
+    await c;
+    expect(performance.now() - t1).toBeLessThan(2000);
+    expect(await stored('regroup-flush')).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
   it('isolates refused rows in a group-committed batch: only their sender hears of them, the rest land', async () => {
     const { store: s } = recordingStore({ refuse: (r) => r.Body === 'poison' });
     const b = batcher(s);

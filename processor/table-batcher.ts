@@ -17,6 +17,11 @@ export interface BatchOptions {
   maxDelayMs: number;
   /** How long one batch keeps retrying a retryable insert failure before its senders get an error. */
   retryForMs: number;
+  /**
+   * After an insert, how long the next one may wait for as many new rows as that insert stored
+   * (processor.batch.regroup_delay; 0 or absent: it goes at once). See TableBatcher.
+   */
+  regroupDelayMs?: number;
 }
 
 interface Waiter {
@@ -49,6 +54,15 @@ function emptyBatch(): PendingBatch {
  * not a timer: a fixed linger with one insert in flight capped it at rows-in-flight / (linger +
  * insert time). Each add() resolves once its rows are stored.
  *
+ * Regrouping: senders that wait for their rows to be stored (OTLP clients waiting for the 2xx)
+ * settle into two cohorts, one inserting while the other accumulates, so inserts hold half the
+ * rows in flight, and the engine's cost per insert (a part's files, the merges of many small
+ * parts) is paid twice as often. So after an insert of N rows from several senders, the next one
+ * waits, up to regroupDelayMs, until N more rows have joined the waiting ones (the senders just
+ * answered coming back). After an insert from one sender nothing waits. Measured with
+ * 16 clients: inserts of ~1,560 instead of ~800 rows at 100 records a request, +16–32% records/s
+ * at 25–30% less engine CPU per record (README, Benchmarks).
+ *
  * Memory: each insert holds at most max_rows rows (plus the last add's); closed batches queue
  * behind the running insert, bounded upstream, because every row belongs to a request or Kafka
  * batch that waits for it (bus.max_pending_bytes in-process, the consumer's fetch with Kafka).
@@ -59,6 +73,10 @@ export class TableBatcher {
   private readonly closed: PendingBatch[] = [];
   private running: Promise<void> | undefined;
   private wake: { cancel: () => void } | undefined;
+  /** Rows and senders of the insert last sent: as many new rows are awaited (regroupDelayMs) before the next. */
+  private lastInsertRows = 0;
+  private lastInsertSenders = 0;
+  private regrouping: { target: number; end: () => void } | undefined;
   insertedRows = 0;
   insertCount = 0;
   failedRows = 0;
@@ -84,6 +102,7 @@ export class TableBatcher {
     const { from, to } = batch.content.push(rows);
     const done = new Promise<void>((resolve, reject) => batch.waiters.push({ resolve, reject, from, to, delivery }));
     if (batch.content.rows >= this.options.maxRows) this.close();
+    else if (this.regrouping && this.open.content.rows >= this.regrouping.target) this.regrouping.end();
     this.schedule();
     return done;
   }
@@ -98,9 +117,25 @@ export class TableBatcher {
 
   /** Closes the open batch: no more rows join it; it is sent once the batches before it are. */
   private close(): void {
+    this.regrouping?.end(); // a full batch, or a flush, does not wait for company
     if (this.open.content.rows === 0) return;
     this.closed.push(this.open);
     this.open = emptyBatch();
+  }
+
+  /** Resolves once the open batch holds `target` rows, or regroupDelayMs has passed, or it is closed. */
+  private regroup(target: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.regrouping?.end(), this.options.regroupDelayMs);
+      this.regrouping = {
+        target,
+        end: () => {
+          clearTimeout(timer);
+          this.regrouping = undefined;
+          resolve();
+        },
+      };
+    });
   }
 
   private schedule(): void {
@@ -139,10 +174,20 @@ export class TableBatcher {
 
   /** One insert at a time, back to back: what arrived during an insert goes in the next one. */
   private async sendAll(): Promise<void> {
+    let sent = false;
     for (;;) {
-      if (this.closed.length === 0) this.close();
+      if (this.closed.length === 0) {
+        // The rows waiting now, plus as many as the insert just stored would bring back.
+        const target = this.open.content.rows + this.lastInsertRows;
+        // One sender has nobody to regroup with: its rows go as they come.
+        if (sent && this.options.regroupDelayMs && this.lastInsertSenders > 1 && this.open.content.rows < Math.min(target, this.options.maxRows)) await this.regroup(target);
+        this.close();
+      }
       const batch = this.closed.shift();
       if (!batch) return;
+      this.lastInsertRows = batch.content.rows;
+      this.lastInsertSenders = batch.waiters.length;
+      sent = true;
       try {
         await this.insert(batch);
       } finally {

@@ -371,6 +371,12 @@ export const processorSchema = z
          * insert at once; rows arriving during an insert go in the next, sent when it finishes.
          */
         max_delay: duration.prefault('0ms'),
+        /**
+         * After an insert, how long its table's next insert may wait for as many new rows as it
+         * stored: the senders it just answered sending again, so that closed-loop clients share
+         * inserts instead of alternating in two halves. 0: the next insert goes at once.
+         */
+        regroup_delay: duration.prefault('50ms'),
       })
       .strict()
       .prefault({}),
