@@ -60,8 +60,8 @@ function emptyBatch(): PendingBatch {
  * parts) is paid twice as often. So after an insert of N rows from several senders, the next one
  * waits, up to regroupDelayMs, until N more rows have joined the waiting ones (the senders just
  * answered coming back). After an insert from one sender nothing waits. Measured with
- * 16 clients: inserts of ~1,560 instead of ~800 rows at 100 records a request, +16–32% records/s
- * at 25–30% less engine CPU per record (README, Benchmarks).
+ * 16 clients at 100 records a request: inserts of ~1,570 instead of ~790 rows, +5–45% records/s
+ * at 20–40% less engine CPU per record (README, Benchmarks).
  *
  * Memory: each insert holds at most max_rows rows (plus the last add's); closed batches queue
  * behind the running insert, bounded upstream, because every row belongs to a request or Kafka

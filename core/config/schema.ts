@@ -372,9 +372,9 @@ export const processorSchema = z
          */
         max_delay: duration.prefault('0ms'),
         /**
-         * After an insert, how long its table's next insert may wait for as many new rows as it
-         * stored: the senders it just answered sending again, so that closed-loop clients share
-         * inserts instead of alternating in two halves. 0: the next insert goes at once.
+         * After an insert for several senders, how long its table's next insert may wait for as
+         * many new rows as it stored: the senders it just answered sending again, so that clients
+         * waiting for their 2xx share inserts instead of alternating in two halves. 0: off.
          */
         regroup_delay: duration.prefault('50ms'),
       })
