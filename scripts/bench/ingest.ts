@@ -5,6 +5,7 @@
  *                          [--self-telemetry on|off (default on, as users run it)] [--protocol http|grpc (default http)]
  *                          [--latency-seconds S (length of the paced phase, default 5)]
  *                          [--max-delay D (processor.batch.max_delay, e.g. 5ms; default: vigil's own)]
+ *                          [--regroup-delay D (processor.batch.regroup_delay, e.g. 0ms to turn it off; default: vigil's own)]
  *                          [--vigil-root DIR (run `vigil start` from another checkout, e.g. a worktree of main, to compare code)]
  *                          [--warmup W (records sent first and not measured, default 20000)]
  *                          [--transcode-workers N|auto (collector.otlp.transcode_workers; default: vigil's own)]
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     'latency-seconds': { type: 'string', default: '5' },
     'vigil-root': { type: 'string' },
     'max-delay': { type: 'string' },
+    'regroup-delay': { type: 'string' },
     warmup: { type: 'string', default: '20000' },
     'transcode-workers': { type: 'string' },
     'vigil-log': { type: 'string' },
@@ -102,7 +104,9 @@ const vigil = await startVigil(dir, {
   log_level: 'warn',
   collector: { hostmetrics: { enabled: false }, ...(transcodeWorkers !== undefined ? { otlp: { transcode_workers: transcodeWorkers } } : {}) },
   telemetry: { enabled: selfTelemetry },
-  ...(values['max-delay'] ? { processor: { batch: { max_delay: values['max-delay'] } } } : {}),
+  ...(values['max-delay'] || values['regroup-delay']
+    ? { processor: { batch: { ...(values['max-delay'] ? { max_delay: values['max-delay'] } : {}), ...(values['regroup-delay'] ? { regroup_delay: values['regroup-delay'] } : {}) } } }
+    : {}),
 });
 const pid = vigil.child.pid!;
 // VmHWM is the kernel's peak of VmRSS; no peak of RssAnon is kept, so it is sampled.
@@ -202,6 +206,7 @@ process.stdout.write(
     protocol,
     self_telemetry: selfTelemetry,
     max_delay: values['max-delay'] ?? 'default',
+    regroup_delay: values['regroup-delay'] ?? 'default',
     transcode_workers: transcodeWorkers ?? 'default',
     bytes_per_record_protobuf: Math.round(bytesPerRecord),
     load_average_at_start: loadAtStart,
