@@ -175,7 +175,7 @@ describe('TableBatcher group commit (real chDB)', () => {
     expect(await stored('regroup-off')).toEqual(Array.from({ length: 480 }, (_, i) => i));
   });
 
-  it('does not hold a lone sender, holds rows whose company never comes back for regroup_delay at most, and flushes at once', async () => {
+  it('does not hold a lone sender, holds rows whose company never comes back for regroup_delay at most, and neither a flush nor a full batch waits', async () => {
     const lone = slowStore(5);
     const t0 = performance.now();
     await closedLoop(batcher(lone.store, { regroupDelayMs: 5000 }), 'regroup-lone', [0], 5);
@@ -212,6 +212,22 @@ describe('TableBatcher group commit (real chDB)', () => {
     await c;
     expect(performance.now() - t1).toBeLessThan(2000);
     expect(await stored('regroup-flush')).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    // Nor does a batch that reaches max_rows while it waits.
+    const g3 = gate();
+    const full = recordingStore({ gate: g3.wait });
+    const b3 = batcher(full.store, { maxRows: 20, regroupDelayMs: 5000 });
+    const firstFull = [b3.add(rowsOf('regroup-full', 0, 10)), b3.add(rowsOf('regroup-full', 10, 10))];
+    await sleep(10);
+    const waiting = b3.add(rowsOf('regroup-full', 20, 10));
+    g3.open();
+    await Promise.all(firstFull);
+    await sleep(50); // waiting for 20 rows (max_rows) at most, with 10 there
+    expect(full.calls).toHaveLength(1);
+    const t2 = performance.now();
+    await Promise.all([waiting, b3.add(rowsOf('regroup-full', 30, 10))]);
+    expect(performance.now() - t2).toBeLessThan(2000);
+    expect(full.calls.map((call) => call.rows)).toEqual([20, 20]);
+    expect(await stored('regroup-full')).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
   it('isolates refused rows in a group-committed batch: only their sender hears of them, the rest land', async () => {

@@ -73,9 +73,7 @@ export class TableBatcher {
   private readonly closed: PendingBatch[] = [];
   private running: Promise<void> | undefined;
   private wake: { cancel: () => void } | undefined;
-  /** Rows and senders of the insert last sent: as many new rows are awaited (regroupDelayMs) before the next. */
-  private lastInsertRows = 0;
-  private lastInsertSenders = 0;
+  /** While the next insert waits for company (regroupDelayMs): the rows it waits for. */
   private regrouping: { target: number; end: () => void } | undefined;
   insertedRows = 0;
   insertCount = 0;
@@ -174,20 +172,21 @@ export class TableBatcher {
 
   /** One insert at a time, back to back: what arrived during an insert goes in the next one. */
   private async sendAll(): Promise<void> {
-    let sent = false;
+    // The insert just sent: its rows and senders (numbers only: its rows are not held longer).
+    let lastRows = 0;
+    let lastSenders = 0;
     for (;;) {
-      if (this.closed.length === 0) {
-        // The rows waiting now, plus as many as the insert just stored would bring back.
-        const target = this.open.content.rows + this.lastInsertRows;
-        // One sender has nobody to regroup with: its rows go as they come.
-        if (sent && this.options.regroupDelayMs && this.lastInsertSenders > 1 && this.open.content.rows < Math.min(target, this.options.maxRows)) await this.regroup(target);
-        this.close();
+      // After an insert for several senders (one has nobody to regroup with), wait for the rows
+      // waiting now plus as many as it stored: its senders coming back.
+      if (this.closed.length === 0 && this.options.regroupDelayMs && lastSenders > 1) {
+        const target = this.open.content.rows + lastRows;
+        if (this.open.content.rows < Math.min(target, this.options.maxRows)) await this.regroup(target);
       }
+      if (this.closed.length === 0) this.close();
       const batch = this.closed.shift();
       if (!batch) return;
-      this.lastInsertRows = batch.content.rows;
-      this.lastInsertSenders = batch.waiters.length;
-      sent = true;
+      lastRows = batch.content.rows;
+      lastSenders = batch.waiters.length;
       try {
         await this.insert(batch);
       } finally {

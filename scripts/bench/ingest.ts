@@ -104,9 +104,8 @@ const vigil = await startVigil(dir, {
   log_level: 'warn',
   collector: { hostmetrics: { enabled: false }, ...(transcodeWorkers !== undefined ? { otlp: { transcode_workers: transcodeWorkers } } : {}) },
   telemetry: { enabled: selfTelemetry },
-  ...(values['max-delay'] || values['regroup-delay']
-    ? { processor: { batch: { ...(values['max-delay'] ? { max_delay: values['max-delay'] } : {}), ...(values['regroup-delay'] ? { regroup_delay: values['regroup-delay'] } : {}) } } }
-    : {}),
+  // Written as JSON: an option not given is left out, and vigil's default applies.
+  processor: { batch: { max_delay: values['max-delay'], regroup_delay: values['regroup-delay'] } },
 });
 const pid = vigil.child.pid!;
 // VmHWM is the kernel's peak of VmRSS; no peak of RssAnon is kept, so it is sampled.
