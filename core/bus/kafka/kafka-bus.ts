@@ -75,6 +75,18 @@ function isRebalancing(err: unknown): boolean {
 }
 
 /**
+ * The group's coordinator is gone (its broker died): kafkajs keeps the dead coordinator for
+ * commits and heartbeats made from inside eachBatch, so retrying there never reaches the new
+ * one. Thrown out of eachBatch, the error makes kafkajs rejoin through a fresh coordinator; the
+ * partition's next owner (this member again, usually) replays the batch's plan from Kafka.
+ * Seen in the 3-broker kill test: a batch retried for minutes against "Broker 3 not found".
+ */
+function isCoordinatorLost(err: unknown): boolean {
+  const { name, type } = err as { name?: string; type?: string };
+  return name === 'KafkaJSConnectionError' || name === 'KafkaJSConnectionClosedError' || name === 'KafkaJSBrokerNotFound' || type === 'COORDINATOR_NOT_AVAILABLE';
+}
+
+/**
  * Kafka between collectors and processors. Producer: idempotent, acks=all, gzip, keyed by
  * resource. Consumer: offsets are committed only after the handler stored a batch, and each
  * batch's boundaries are recorded before it is stored (see batch-plan.ts), so replays after a
@@ -361,8 +373,9 @@ export class KafkaBus implements Bus {
         if (attempt > 1) this.options.logger.info({ topic, partition, batchId: id, attempts: attempt }, 'batch stored after retries');
         return true;
       } catch (err) {
-        // A rebalance fences this member's commits: let kafkajs rejoin; the plan is in Kafka.
-        if (isRebalancing(err)) throw err;
+        // A rebalance fences this member's commits, and a lost coordinator cannot be reached
+        // from here: let kafkajs rejoin; the plan is in Kafka (or was never recorded).
+        if (isRebalancing(err) || isCoordinatorLost(err)) throw err;
         const message = (err as Error).message;
         if (message !== lastError) {
           this.options.logger.warn({ topic, partition, batchId: id, attempt, err: message }, 'batch not stored; retrying the same batch');
@@ -377,7 +390,7 @@ export class KafkaBus implements Bus {
       delay = Math.min(delay * 2, this.options.retryMaxMs ?? 30_000);
       // A rebalance ends our turn, so kafkajs rejoins instead of this loop retrying forever.
       await payload.heartbeat().catch((err: unknown) => {
-        if (isRebalancing(err)) throw err;
+        if (isRebalancing(err) || isCoordinatorLost(err)) throw err;
       });
       if (!payload.isRunning() || payload.isStale()) return false;
     }
